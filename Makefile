@@ -1,0 +1,64 @@
+# Saige: two commands do all setup on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+# torch first, pinned: the CPU wheel lies on disk; a bare `torch` requirement would pull a CUDA build.
+TORCH  := torch==2.13.0
+
+.PHONY: run test install install-dev ingest serve bench eval report lint typecheck clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Saige needs Python 3.11)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.torch: | $(BIN)/python
+	$(BIN)/pip install --quiet $(TORCH)
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.torch
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.torch
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: install, find or fetch the corpus, ingest, then open the app on 127.0.0.1
+run: install
+	$(BIN)/saige fetch
+	$(BIN)/saige ingest
+	$(BIN)/saige serve
+
+## make test: install with dev extras, then the whole suite (acceptance tests too when SAIGE_CORPUS_DIR is set)
+test: install-dev
+	$(BIN)/python -m pytest
+
+ingest: install
+	$(BIN)/saige ingest
+
+serve: install
+	$(BIN)/saige serve
+
+## make bench: ingest, search/ask latency and load figures, printed
+bench: install-dev
+	$(BIN)/python -m evals.bench
+
+eval: install-dev
+	$(BIN)/saige eval
+
+report: install-dev
+	$(BIN)/saige eval --report
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy .
+
+clean:
+	rm -rf .saige .cache artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The pinned corpus: manifest loading, `saige fetch` and `saige sources`."""

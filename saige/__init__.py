@@ -1,0 +1,3 @@
+"""Saige: Secure AI Guidelines Explorer."""
+
+__version__ = "0.1.0"

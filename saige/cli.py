@@ -1,0 +1,229 @@
+"""The `saige` console command. Each command is thin: it parses flags and calls the module that owns the work.
+
+Heavy imports (torch, chromadb, streamlit) happen inside the commands, never at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from saige.errors import SaigeError
+from saige.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="saige",
+    help="Saige, the Secure AI Guidelines Explorer: cited answers over agency guidance on secure AI.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+CorpusDir = Annotated[
+    Path | None, typer.Option("--corpus-dir", help="Folder holding the documents (SAIGE_CORPUS_DIR).")
+]
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Index and cache folder (SAIGE_DATA_DIR).")]
+DocOpt = Annotated[
+    list[str] | None, typer.Option("--doc", help="Only this document id (repeatable).", show_default=False)
+]
+StageOpt = Annotated[
+    str | None, typer.Option("--stage", help="Only this lifecycle stage: design, development, deployment, operation.")
+]
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return get_settings(**overrides)
+    except Exception as exc:  # pydantic ValidationError: name the field and the reason on one line
+        raise _fail(f"settings: {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        parts = []
+        for e in errors():
+            loc = ".".join(str(x) for x in e.get("loc", ()))
+            parts.append(f"SAIGE_{loc.upper()}: {e.get('msg')}" if loc else str(e.get("msg")))
+        return "; ".join(parts)
+    return " ".join(str(exc).split())
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _run(fn, *args: object, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+    """Call a command body; a SaigeError becomes a one-line message and a non-zero exit."""
+    try:
+        code = fn(*args, **kwargs)
+    except SaigeError as exc:
+        raise _fail(str(exc), exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted", 130) from None
+    if code:
+        raise typer.Exit(int(code))
+
+
+@app.command()
+def fetch(
+    corpus_dir: CorpusDir = None,
+    data_dir: DataDir = None,
+    accept_new_hash: Annotated[
+        bool,
+        typer.Option(
+            "--accept-new-hash",
+            help="Deliberately accept a document whose bytes differ from the pinned sha256 (keeps the old copy).",
+        ),
+    ] = False,
+    doc: DocOpt = None,
+) -> None:
+    """Download missing documents from their official URLs and verify their sha256."""
+    from corpus.fetch import run_fetch
+
+    s = _settings(corpus_dir=corpus_dir, data_dir=data_dir)
+    _run(run_fetch, s, accept_new_hash=accept_new_hash, only=doc or [])
+
+
+@app.command()
+def sources(corpus_dir: CorpusDir = None, data_dir: DataDir = None) -> None:
+    """List the corpus documents: present or missing, hash ok or not, pages and licence."""
+    from corpus.fetch import run_sources
+
+    _run(run_sources, _settings(corpus_dir=corpus_dir, data_dir=data_dir))
+
+
+@app.command()
+def ingest(
+    corpus_dir: CorpusDir = None,
+    data_dir: DataDir = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Discard the index (even a corrupted one) and build it afresh.")
+    ] = False,
+) -> None:
+    """Parse, chunk and embed the corpus into a new index, then switch to it atomically."""
+    from ingest.pipeline import run_ingest_cli
+
+    _run(run_ingest_cli, _settings(corpus_dir=corpus_dir, data_dir=data_dir), rebuild=rebuild)
+
+
+def _queries(arg: str) -> tuple[list[str], bool]:
+    """`-` reads one query per line from stdin (JSON Lines out); anything else is one query."""
+    if arg == "-":
+        return [line.strip() for line in sys.stdin if line.strip()], True
+    return [arg], False
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="The query, or - to read one query per line from stdin.")],
+    k: Annotated[int | None, typer.Option("--k", help="Number of hits.")] = None,
+    doc: DocOpt = None,
+    stage: StageOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Hybrid search (BM25 + dense, fused): ranked hits with document, guideline and pages."""
+    from saige.render import print_hits
+
+    s = _settings(data_dir=data_dir)
+    queries, batch = _queries(query)
+
+    def body() -> int:
+        from retrieval.service import Saige
+
+        engine = Saige.from_settings(s)
+        for q in queries:
+            hits = engine.search(q, k=k, docs=doc or None, stage=stage)
+            records = [h.as_record() for h in hits]
+            if batch:
+                sys.stdout.write(json.dumps({"query": q, "hits": records}, ensure_ascii=False) + "\n")
+            elif as_json:
+                sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+            else:
+                print_hits(q, hits)
+        return 0
+
+    _run(body)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, or - to read one question per line from stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of Markdown.")] = False,
+    llm: Annotated[
+        str | None,
+        typer.Option("--llm", help="Answer with an LLM: ollama or openai (overrides SAIGE_LLM_PROVIDER); none = extractive."),
+    ] = None,
+    k: Annotated[int | None, typer.Option("--k", help="Number of hits to answer from.")] = None,
+    doc: DocOpt = None,
+    stage: StageOpt = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Answer a question from the corpus, with citations, or say plainly that the corpus does not cover it."""
+    from saige.render import print_answer
+
+    s = _settings(data_dir=data_dir, llm_provider=llm)
+    questions, batch = _queries(question)
+
+    def body() -> int:
+        from retrieval.service import Saige
+
+        engine = Saige.from_settings(s)
+        for q in questions:
+            answer = engine.ask(q, k=k, docs=doc or None, stage=stage)
+            if batch:
+                sys.stdout.write(json.dumps(answer.as_record(), ensure_ascii=False) + "\n")
+            elif as_json:
+                sys.stdout.write(json.dumps(answer.as_record(), ensure_ascii=False, indent=2) + "\n")
+            else:
+                print_answer(answer)
+        return 0
+
+    _run(body)
+
+
+@app.command(name="eval")
+def eval_(
+    questions: Annotated[
+        Path | None, typer.Option("--questions", help="A questions JSONL file (default: evals/questions.jsonl).")
+    ] = None,
+    config: Annotated[
+        list[str] | None,
+        typer.Option("--config", help="Configuration to run (repeatable): bm25, dense, hybrid, saige, baseline."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines per question, then a summary.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Write evals/report.md and its chart.")] = False,
+    data_dir: DataDir = None,
+    corpus_dir: CorpusDir = None,
+) -> None:
+    """Score retrieval, citations, abstention and latency on a question set."""
+    from evals.harness import run_eval_cli
+
+    s = _settings(data_dir=data_dir, corpus_dir=corpus_dir)
+    _run(run_eval_cli, s, questions=questions, configs=config or [], as_json=as_json, report=report)
+
+
+@app.command()
+def serve(
+    port: Annotated[int | None, typer.Option("--port", help="Port (default SAIGE_PORT, 8501).")] = None,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Bind address (default 127.0.0.1; anything else exposes Saige).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Start the Streamlit app on 127.0.0.1, usage statistics off."""
+    from saige.serve import run_serve
+
+    _run(run_serve, _settings(port=port, host=host, data_dir=data_dir))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

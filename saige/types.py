@@ -1,0 +1,267 @@
+"""Typed records passed between Saige's stages.
+
+Parsing produces :class:`Page` objects, the chunker turns them into :class:`Section` and :class:`Chunk`
+records, retrieval returns :class:`Hit` records, and answering returns an :class:`Answer` with
+:class:`Citation` records. No loose metadata dicts travel between stages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The four lifecycle stages of the Guidelines for secure AI system development, as printed.
+STAGES: tuple[str, ...] = (
+    "Secure design",
+    "Secure development",
+    "Secure deployment",
+    "Secure operation and maintenance",
+)
+
+_STAGE_ALIASES = {
+    "design": "Secure design",
+    "development": "Secure development",
+    "develop": "Secure development",
+    "deployment": "Secure deployment",
+    "deploy": "Secure deployment",
+    "operation": "Secure operation and maintenance",
+    "operations": "Secure operation and maintenance",
+    "maintenance": "Secure operation and maintenance",
+    "operation and maintenance": "Secure operation and maintenance",
+}
+
+
+def normalize_stage(name: str) -> str:
+    """Map a user-typed stage ("design", "Secure deployment", "operation") to its printed name.
+
+    Raises ValueError naming the accepted values when the name is not a stage.
+    """
+    key = " ".join(name.strip().lower().replace("-", " ").replace("_", " ").split())
+    for stage in STAGES:
+        if key == stage.lower():
+            return stage
+    if key.startswith("secure "):
+        key = key[len("secure ") :]
+    if key in _STAGE_ALIASES:
+        return _STAGE_ALIASES[key]
+    accepted = ", ".join(["design", "development", "deployment", "operation", *STAGES])
+    raise ValueError(f"stage: unknown lifecycle stage {name!r}; expected one of: {accepted}")
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Document(Record):
+    """One corpus document, as pinned by corpus/manifest.json."""
+
+    id: str
+    title: str
+    short_title: str = Field(description="A short name for citations and filters, e.g. 'NCSC/CISA Guidelines'")
+    publisher: str
+    published: str
+    official_url: str
+    download_url: str | None = Field(
+        default=None, description="Where `saige fetch` downloads the pinned bytes; None: supply the file yourself"
+    )
+    license: str
+    redistributable: bool = Field(description="Whether the licence allows redistributing the file itself")
+    sha256: str
+    file: str
+    kind: Literal["pdf", "text-extraction"]
+    pages: int | None = None
+    priority: int = Field(
+        default=0, description="Higher ranks first when documents share a heading (the Guidelines are 10)"
+    )
+
+    def page_url(self, page: int | None) -> str:
+        """Link to the official document, at a page when the official URL is a PDF."""
+        if page is not None and self.official_url.lower().endswith(".pdf"):
+            return f"{self.official_url}#page={page}"
+        return self.official_url
+
+
+class Block(Record):
+    """A run of text on a page in reading order: a heading or a paragraph of body text."""
+
+    text: str
+    kind: Literal["heading", "text"] = "text"
+    level: int = Field(default=0, description="Heading level, 1 = largest; 0 for body text")
+    size: float = Field(default=0.0, description="Font size in points (0 when unknown, e.g. Markdown)")
+
+
+class Page(Record):
+    """One page of a parsed document. Markdown sources are a single page with index 0."""
+
+    doc_id: str
+    index: int = Field(description="0-based index of the page in the file")
+    number: int | None = Field(
+        default=None,
+        description="Page number used in citations: the printed number where the document prints one, "
+        "else the PDF page index + 1; None for text extractions without pages",
+    )
+    blocks: list[Block] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(b.text for b in self.blocks)
+
+
+class ParsedDocument(Record):
+    document: Document
+    pages: list[Page]
+    skipped_pages: list[int] = Field(default_factory=list, description="0-based indices with no text")
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Section(Record):
+    """A heading and the body text under it, up to the next heading of the same or a higher level."""
+
+    doc_id: str
+    heading: str = Field(description="The heading as printed")
+    path: list[str] = Field(description="Headings from the top of the document down to this one")
+    stage: str | None = Field(
+        default=None, description="Lifecycle stage for the Guidelines; the document's own part elsewhere"
+    )
+    page_start: int | None = None
+    page_end: int | None = None
+    text: str = ""
+    order: int = Field(default=0, description="Position of the section in its document")
+
+    @property
+    def section_id(self) -> str:
+        return stable_id(self.doc_id, " > ".join(self.path), str(self.order))
+
+
+class Chunk(Record):
+    """The unit that is embedded, indexed and cited. It never crosses a section boundary."""
+
+    chunk_id: str
+    doc_id: str
+    doc_title: str
+    section: str
+    section_path: list[str]
+    stage: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    text: str
+    section_order: int = Field(default=0, description="Position of the section in its document")
+    ordinal: int = Field(default=0, description="Position of the chunk within its section")
+
+    @property
+    def embed_text(self) -> str:
+        """What gets embedded: the section path, then the text."""
+        return " > ".join(self.section_path) + "\n" + self.text
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.embed_text.encode("utf-8")).hexdigest()
+
+    @property
+    def pages_label(self) -> str:
+        if self.page_start is None:
+            return ""
+        if self.page_end is None or self.page_end == self.page_start:
+            return f"p. {self.page_start}"
+        return f"pp. {self.page_start}-{self.page_end}"
+
+
+class Hit(Record):
+    """A retrieved chunk (or adjacent chunks of one section merged) with its scores."""
+
+    chunk: Chunk
+    rank: int = 0
+    score: float = Field(default=0.0, description="The fused score used for ranking")
+    dense_score: float | None = Field(default=None, description="Cosine similarity, when dense search ran")
+    bm25_score: float | None = None
+    merged_ids: list[str] = Field(default_factory=list, description="chunk ids merged into this hit")
+
+    def as_record(self) -> dict[str, Any]:
+        """The flat JSON shape of `saige search --json`."""
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "doc_title": c.doc_title,
+            "section": c.section,
+            "section_path": c.section_path,
+            "stage": c.stage,
+            "page_start": c.page_start,
+            "page_end": c.page_end,
+            "text": c.text,
+        }
+
+
+class Citation(Record):
+    n: int
+    chunk_id: str
+    doc_id: str
+    doc_title: str
+    section: str
+    section_path: list[str]
+    stage: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    quote: str = Field(description="The exact sentence or sentences quoted from the chunk")
+    url: str
+
+    def as_record(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"chunk_id"})
+
+
+class Turn(Record):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Answer(Record):
+    question: str
+    answer: str = Field(description="Markdown with [n] citation markers")
+    abstained: bool = False
+    citations: list[Citation] = Field(default_factory=list)
+    hits: list[Hit] = Field(default_factory=list)
+    mode: Literal["extractive", "llm"] = "extractive"
+    resolved_query: str | None = Field(
+        default=None, description="The query actually searched, when a follow-up was rewritten"
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Citation check results: removed unknown markers, uncited sentences",
+    )
+
+    def as_record(self) -> dict[str, Any]:
+        """The JSON shape of `saige ask --json`."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.as_record() for c in self.citations],
+            "hits": [h.as_record() for h in self.hits],
+            "mode": self.mode,
+            "resolved_query": self.resolved_query,
+            "warnings": self.warnings,
+        }
+
+
+def stable_id(*parts: str) -> str:
+    """A short deterministic id from its parts."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def normalize_heading(heading: str) -> str:
+    """Compare headings loosely: case, spacing, quotes, dashes, leading numbering and trailing dots ignored.
+
+    "2.1 Secure your supply chain" and "Secure your supply chain." normalise to the same string, so eval
+    gold headings written as printed match the parser's headings.
+    """
+    import re
+
+    text = heading.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = text.replace("\u2013", "-").replace("\u2014", "-").replace("*", "")
+    text = " ".join(text.split()).strip().lower()
+    text = re.sub(r"^(?:(?:part|section|chapter)\s+)?(?:\d+(?:\.\d+)*|[ivx]+)[.):]?\s+", "", text)
+    return text.rstrip(" .:;")
