@@ -77,7 +77,10 @@ class Document(Record):
     )
 
     def page_url(self, page: int | None) -> str:
-        """Link to the official document, at a page when the official URL is a PDF."""
+        """Link to the official document, at a physical (1-based) PDF page when the official URL is a PDF.
+
+        Pass `Chunk.link_page`, not the printed page number: `#page=` counts physical pages.
+        """
         if page is not None and self.official_url.lower().endswith(".pdf"):
             return f"{self.official_url}#page={page}"
         return self.official_url
@@ -129,6 +132,9 @@ class Section(Record):
     page_end: int | None = None
     text: str = ""
     order: int = Field(default=0, description="Position of the section in its document")
+    pdf_page_start: int | None = Field(
+        default=None, description="1-based physical PDF page where the section starts (for #page= links)"
+    )
 
     @property
     def section_id(self) -> str:
@@ -149,6 +155,15 @@ class Chunk(Record):
     text: str
     section_order: int = Field(default=0, description="Position of the section in its document")
     ordinal: int = Field(default=0, description="Position of the chunk within its section")
+    pdf_page_start: int | None = Field(
+        default=None,
+        description="1-based physical PDF page of page_start; printed numbers can differ (NIST front matter)",
+    )
+
+    @property
+    def link_page(self) -> int | None:
+        """The page to open in a PDF viewer (`#page=` counts physical pages, not printed labels)."""
+        return self.pdf_page_start if self.pdf_page_start is not None else self.page_start
 
     @property
     def embed_text(self) -> str:
