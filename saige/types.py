@@ -279,4 +279,6 @@ def normalize_heading(heading: str) -> str:
     text = text.replace("\u2013", "-").replace("\u2014", "-").replace("*", "")
     text = " ".join(text.split()).strip().lower()
     text = re.sub(r"^(?:(?:part|section|chapter)\s+)?(?:\d+(?:\.\d+)*|[ivx]+)[.):]?\s+", "", text)
+    # a multi-level number glued to the heading by PDF extraction: "1.2.2Risk Tolerance"
+    text = re.sub(r"^\d+(?:\.\d+)+(?=[a-z])", "", text)
     return text.rstrip(" .:;")

@@ -1,0 +1,80 @@
+"""Load one corpus document: find its file, check its pinned sha256, parse it by kind.
+
+Every failure is a one-line CorpusError naming the file and the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from saige.errors import CorpusError, SaigeError
+from saige.settings import Settings
+from saige.types import Document, ParsedDocument
+
+
+def locate(settings: Settings, document: Document) -> Path:
+    """The document's file, or a CorpusError that says where it was looked for and how to get it."""
+    from corpus.manifest import cache_path, corpus_path, resolve_path
+
+    path = resolve_path(settings, document)
+    if path is not None:
+        return path
+    places = [
+        str(p) for p in (corpus_path(settings, document), cache_path(settings, document)) if p is not None
+    ]
+    raise CorpusError(
+        f"{document.file}: missing (looked in {', '.join(places)}); run `saige fetch` to download it, "
+        "or set SAIGE_CORPUS_DIR to the folder that holds it"
+    )
+
+
+def check_hash(settings: Settings | None, document: Document, path: Path) -> str:
+    """The file's sha256, after checking it against the manifest pin; CorpusError on a mismatch.
+
+    With settings, a hash deliberately accepted for the fetched copy (`saige fetch --accept-new-hash`)
+    also passes.
+    """
+    from corpus.manifest import expected_hashes, sha256_file
+
+    try:
+        actual = sha256_file(path)
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    allowed = expected_hashes(settings, document, path) if settings is not None else {document.sha256}
+    if actual not in allowed:
+        raise CorpusError(f"{path}: sha256 mismatch (expected {document.sha256}, got {actual})")
+    return actual
+
+
+def parse_file(document: Document, path: Path) -> ParsedDocument:
+    """Parse by kind (pdf: parse_pdf, text-extraction: parse_markdown); any failure is a CorpusError."""
+    try:
+        if document.kind == "pdf":
+            from ingest.pdf import parse_pdf
+
+            parsed = parse_pdf(document, path)
+        else:
+            from ingest.markdown import parse_markdown
+
+            parsed = parse_markdown(document, path)
+    except SaigeError:
+        raise
+    except RecursionError:
+        raise CorpusError(f"{path}: cannot be parsed (structure nested too deeply)") from None
+    except Exception as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise CorpusError(f"{path}: cannot be parsed ({type(exc).__name__}: {reason})") from None
+    if not any(block.text.strip() for page in parsed.pages for block in page.blocks):
+        raise CorpusError(f"{path}: no extractable text (scanned images only?)")
+    return parsed
+
+
+def load_document(document: Document, path: Path, *, settings: Settings | None = None) -> ParsedDocument:
+    """Verify `path` against the document's sha256, then parse it (see check_hash for `settings`)."""
+    if not path.is_file():
+        raise CorpusError(
+            f"{path}: missing; run `saige fetch` to download it, or set SAIGE_CORPUS_DIR to the folder "
+            "that holds it"
+        )
+    check_hash(settings, document, path)
+    return parse_file(document, path)

@@ -1,0 +1,58 @@
+"""BM25 (rank-bm25's Okapi variant) over the indexed chunks: section path + text, with Saige's tokenizer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from retrieval.protocols import Filter
+from retrieval.tokenize import tokenize
+from saige.types import Chunk
+
+
+def chunk_tokens(chunk: Chunk) -> list[str]:
+    """What BM25 indexes for a chunk: its section path (so headings count) and its text."""
+    return tokenize(" ".join(chunk.section_path) + "\n" + chunk.text)
+
+
+class BM25Index:
+    """Built once per engine from `store.chunks()`. Scores every chunk; filters apply before ranking."""
+
+    def __init__(self, chunks: Sequence[Chunk], *, k1: float = 1.2, b: float = 0.75) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self.chunks: list[Chunk] = list(chunks)
+        self._tokens = [chunk_tokens(c) for c in self.chunks]
+        self.vocabulary: frozenset[str] = frozenset(t for toks in self._tokens for t in toks)
+        # rank-bm25 divides by the corpus size and vocabulary size: nothing to build when there are no terms.
+        self._bm25 = BM25Okapi(self._tokens, k1=k1, b=b) if self.vocabulary else None
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term (0 when the corpus does not contain it)."""
+        if self._bm25 is None or term not in self.vocabulary:
+            return 0.0
+        return float(self._bm25.idf.get(term, 0.0))
+
+    def search(
+        self, query: str | Sequence[str], n: int, flt: Filter | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The n best chunks with a positive score, best first, among those matching the filter."""
+        terms = tokenize(query) if isinstance(query, str) else list(query)
+        terms = [t for t in terms if t in self.vocabulary]
+        if not terms or self._bm25 is None:
+            return []
+        scores = self._bm25.get_scores(terms)
+        order = sorted(range(len(self.chunks)), key=lambda i: (-scores[i], i))
+        out: list[tuple[Chunk, float]] = []
+        for i in order:
+            if scores[i] <= 0:
+                break
+            chunk = self.chunks[i]
+            if flt is not None and not flt.matches(chunk):
+                continue
+            out.append((chunk, float(scores[i])))
+            if len(out) >= n:
+                break
+        return out

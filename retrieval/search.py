@@ -1,0 +1,431 @@
+"""Hybrid search: BM25 + dense, fused with weighted reciprocal-rank fusion, then Saige's extras.
+
+Modes: "bm25" and "dense" (one retriever), "hybrid-plain" (RRF only) and "hybrid" (RRF plus the extras that
+measured better on the eval set: document priority and named-document preference, shared-heading "twins",
+a penalty for tables of contents / reference lists / title pages, and one hit per section; the heading-match
+bonus is there but off by default, settings.heading_boost = 0, because it did not help). Adjacent chunks of
+one section are merged into one hit in every mode. Tried and dropped (worse or mixed on the eval set):
+summing chunk scores per section, dense similarity of headings as a third ranking, BM25 over whole sections.
+
+Document priority. Several documents share headings ("Secure your supply chain" is a guideline of the
+Guidelines, a principle of the NCSC ML principles and a topic of the UK code of practice). A question that
+names a document ("NIST", "RMF", "code of practice", "Singapore"...) gets a fusion bonus for that document's
+chunks; a question that names none gets a smaller bonus for the highest-priority document (the Guidelines,
+priority 10), so shared headings surface the Guidelines' own section first. Bonuses are counted in units of
+one RRF first place (1 / (rrf_k + 1)), so they are comparable with the fused scores they are added to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from retrieval.bm25 import BM25Index
+from retrieval.fusion import merge_adjacent, rrf
+from retrieval.protocols import Embedder, Filter, VectorStore
+from retrieval.tokenize import content_terms, entity_terms, tokenize
+from saige.settings import Settings
+from saige.types import STAGES, Chunk, Document, Hit, normalize_heading
+
+# Sections that list rather than say: a table of contents, reference lists, endnotes. They match many
+# queries on vocabulary alone and never answer one, so they are pushed down (by JUNK_PENALTY units of one
+# RRF first place), as are chunks whose text is mostly links and citations.
+JUNK_HEADINGS = frozenset(
+    {
+        "contents",
+        "table of contents",
+        "references",
+        "notes",
+        "endnotes",
+        "bibliography",
+        "acknowledgements",
+        "acknowledgments",
+        "index",
+    }
+)
+JUNK_PENALTY = 1.0
+# Shared headings: a section of another document whose heading matches (Jaccard of heading terms >= this)
+# a section heading of the priority document is a "twin"; when a question names no document, the priority
+# document's own section is placed just above its twin (see SearchEngine._add_extras).
+TWIN_JACCARD = 0.75
+_LINKISH = re.compile(r"https?://|www\.|doi\.org|arxiv|\bdoi\b|\bvol\.|\bpp\.", re.IGNORECASE)
+
+
+_DATE_HEADING = re.compile(
+    r"^(?:(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+)?"
+    r"(?:19|20)\d\d$"
+)
+
+
+def is_junk(chunk: Chunk, titles: Sequence[str] = ()) -> bool:
+    """A table of contents, a reference list, endnotes, a title page or a date line (by heading), or text
+    dense with links and citations."""
+    heading = normalize_heading(chunk.section)
+    if heading in JUNK_HEADINGS or _DATE_HEADING.match(heading):
+        return True
+    if any(heading == normalize_heading(t) for t in titles if t):
+        return True
+    n_words = len(chunk.text.split())
+    return n_words > 0 and len(_LINKISH.findall(chunk.text)) * 12 >= n_words
+
+
+Mode = Literal["hybrid", "hybrid-plain", "bm25", "dense"]
+MODES: tuple[str, ...] = ("hybrid", "hybrid-plain", "bm25", "dense")
+
+# Phrases that name a corpus document in a question (matched on word boundaries, lowercase). A phrase may
+# name several documents ("nist"); when a more specific phrase also matched ("rmf"), the specific one wins.
+DOC_ALIASES: dict[str, tuple[str, ...]] = {
+    "ncsc-cisa-secure-ai-guidelines-2023": (
+        "the guidelines",
+        "these guidelines",
+        "guidelines for secure ai",
+        "secure ai system development",
+        "secure ai development guidelines",
+        "ncsc/cisa",
+        "ncsc and cisa",
+        "cisa",
+        "joint guidelines",
+    ),
+    "nist-ai-100-1-ai-rmf-1-0": (
+        "nist",
+        "ai rmf",
+        "rmf",
+        "risk management framework",
+        "ai 100-1",
+        "100-1",
+    ),
+    "nist-ai-600-1-genai-profile-2024": (
+        "nist",
+        "genai profile",
+        "generative ai profile",
+        "generative artificial intelligence profile",
+        "ai 600-1",
+        "600-1",
+    ),
+    "nist-ai-100-2e2023-aml-taxonomy": (
+        "nist",
+        "taxonomy",
+        "adversarial machine learning taxonomy",
+        "aml taxonomy",
+        "100-2",
+    ),
+    "nist-sp-800-218a-genai-ssdf-profile-2024": (
+        "nist",
+        "ssdf",
+        "800-218a",
+        "800-218",
+        "sp 800-218a",
+        "secure software development framework",
+    ),
+    "ncsc-machine-learning-principles-2024": (
+        "ml principles",
+        "machine learning principles",
+        "principles for the security of machine learning",
+        "ncsc principles",
+    ),
+    "dsit-ai-cyber-security-cop-implementation-guide-2025": (
+        "code of practice",
+        "implementation guide",
+        "dsit",
+        "cop",
+    ),
+    "asd-engaging-with-ai-2024": (
+        "asd",
+        "acsc",
+        "engaging with ai",
+        "australian signals directorate",
+        "australian",
+        "australia",
+    ),
+    "csa-sg-guidelines-securing-ai-systems-2024": (
+        "singapore",
+        "csa",
+        "cyber security agency",
+        "securing ai systems",
+    ),
+}
+
+
+def _alias_pattern(phrase: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])")
+
+
+def _aliases_for(document: Document) -> tuple[str, ...]:
+    """Known aliases of corpus documents; for other documents, the short title and its bracketed code."""
+    if document.id in DOC_ALIASES:
+        return DOC_ALIASES[document.id]
+    names = [document.short_title.lower()]
+    names += [m.strip().lower() for m in re.findall(r"\(([^)]+)\)", document.short_title)]
+    return tuple(n for n in names if len(n) >= 3)
+
+
+class DocumentNamer:
+    """Finds the documents a question names."""
+
+    def __init__(self, documents: Iterable[Document]) -> None:
+        by_phrase: dict[str, set[str]] = {}
+        for d in documents:
+            for phrase in _aliases_for(d):
+                by_phrase.setdefault(phrase, set()).add(d.id)
+        self._phrases = [(_alias_pattern(p), frozenset(ids)) for p, ids in by_phrase.items()]
+        # Terms that only name a document (not a topic): "nist", "singapor", "rmf", "asd"...
+        self.name_terms: frozenset[str] = frozenset(
+            t for p in by_phrase for t in tokenize(p) if t not in {"ai", "secur", "guidelin", "system"}
+        ).union(t for d in documents for t in tokenize(d.short_title) if t.isalpha() and len(t) <= 5)
+
+    def named(self, question: str) -> frozenset[str]:
+        text = " ".join(question.lower().replace("\u2019", "'").split())
+        matched = [ids for pattern, ids in self._phrases if pattern.search(text)]
+        specific = [ids for ids in matched if not any(other < ids for other in matched)]
+        return frozenset().union(*specific) if specific else frozenset()
+
+
+@dataclass
+class SearchResult:
+    """Hits plus the evidence signals the answerer uses to decide whether to abstain."""
+
+    query: str
+    hits: list[Hit]
+    best_dense: float = 0.0
+    best_fused: float = 0.0
+    named_docs: frozenset[str] = field(default_factory=frozenset)
+    entities: list[str] = field(default_factory=list)
+    unknown_entities: list[str] = field(default_factory=list)
+    entity_coverage: float = 1.0
+
+
+class SearchEngine:
+    """BM25 over `store.chunks()` (built once) plus the store's dense search, fused."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        embedder: Embedder,
+        documents: Sequence[Document],
+        settings: Settings,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.documents = {d.id: d for d in documents}
+        self.chunks: list[Chunk] = store.chunks()
+        self.bm25 = BM25Index(self.chunks)
+        self.namer = DocumentNamer(documents)
+        max_priority = max((d.priority for d in documents), default=0)
+        self._priority = {
+            d.id: (d.priority / max_priority if max_priority > 0 else 0.0)
+            for d in documents
+            if d.priority > 0
+        }
+        self._heading_terms: dict[str, frozenset[str]] = {}
+        titles = {d.id: (d.title, d.short_title) for d in documents}
+        self._twins = self._find_twins()
+        self._junk = {c.chunk_id for c in self.chunks if is_junk(c, (c.doc_title, *titles.get(c.doc_id, ())))}
+
+    # --- signals ----------------------------------------------------------------------------------
+
+    def _find_twins(self) -> dict[tuple[str, int, tuple[str, ...]], Chunk]:
+        """Sections of other documents whose heading matches a guideline heading of a priority document
+        ("Principle 8: Document your data, models and prompts" and "Document your data, models and prompts"),
+        mapped to the first chunk of the guideline's section."""
+        priority_sections: dict[frozenset[str], Chunk] = {}
+        for c in self.chunks:
+            guideline = c.stage in STAGES and normalize_heading(c.section) != normalize_heading(c.stage or "")
+            if c.doc_id in self._priority and c.ordinal == 0 and guideline:
+                terms = _heading_terms(c.section)
+                if len(terms) >= 2:
+                    priority_sections.setdefault(terms, c)
+        twins: dict[tuple[str, int, tuple[str, ...]], Chunk] = {}
+        if not priority_sections:
+            return twins
+        for c in self.chunks:
+            if c.doc_id in self._priority:
+                continue
+            terms = _heading_terms(c.section)
+            if len(terms) < 2:
+                continue
+            for p_terms, p_chunk in priority_sections.items():
+                if len(terms & p_terms) / len(terms | p_terms) >= TWIN_JACCARD:
+                    twins[_key(c)] = p_chunk
+                    break
+        return twins
+
+    def _heading(self, chunk: Chunk) -> frozenset[str]:
+        terms = self._heading_terms.get(chunk.section)
+        if terms is None:
+            terms = frozenset(tokenize(chunk.section))
+            self._heading_terms[chunk.section] = terms
+        return terms
+
+    # --- search -----------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        flt: Filter | None = None,
+        mode: str = "hybrid",
+        dense_query: str | None = None,
+    ) -> SearchResult:
+        """Search; `dense_query` (default: `query`) is what gets embedded."""
+        if mode not in MODES:
+            raise ValueError(f"mode: unknown search mode {mode!r}; expected one of: {', '.join(MODES)}")
+        s = self.settings
+        k = k or s.top_k
+        n = max(s.candidates, k)
+        flt = None if flt is None or flt.empty else flt
+        bm25_hits: list[tuple[Chunk, float]] = []
+        dense_hits: list[tuple[Chunk, float]] = []
+        if mode != "dense":
+            bm25_hits = self.bm25.search(content_terms(query), n, flt)
+        if mode != "bm25":
+            vector = self.embed_query(dense_query or query)
+            dense_hits = self.store.query(vector, n, flt)
+
+        by_id: dict[str, Chunk] = {}
+        bm25_score: dict[str, float] = {}
+        dense_score: dict[str, float] = {}
+        for c, sc in bm25_hits:
+            by_id[c.chunk_id] = c
+            bm25_score[c.chunk_id] = sc
+        for c, sc in dense_hits:
+            by_id.setdefault(c.chunk_id, c)
+            dense_score[c.chunk_id] = sc
+
+        if mode == "bm25":
+            fused = dict(bm25_score)
+        elif mode == "dense":
+            fused = dict(dense_score)
+        else:
+            rankings = [
+                ([c.chunk_id for c, _ in bm25_hits], s.bm25_weight),
+                ([c.chunk_id for c, _ in dense_hits], s.dense_weight),
+            ]
+            fused = rrf(rankings, s.rrf_k)
+        named = self.namer.named(query)
+        if mode == "hybrid":
+            self._add_extras(query, fused, by_id, named, flt)
+
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])
+        pool = ranked[: max(3 * k, 15)]
+        hits = [
+            Hit(
+                chunk=by_id[cid],
+                score=score,
+                dense_score=dense_score.get(cid),
+                bm25_score=bm25_score.get(cid),
+            )
+            for cid, score in pool
+        ]
+        merged = merge_adjacent(hits)
+        if mode == "hybrid":
+            merged = _one_per_section(merged)
+        top = [h.model_copy(update={"rank": i}) for i, h in enumerate(merged[:k], start=1)]
+        entities = [t for t in entity_terms(query) if t not in self.namer.name_terms]
+        present: set[str] = set()
+        for h in top:
+            present.update(self._chunk_terms(h.chunk))
+        found = [t for t in entities if t in present]
+        acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{2,5}\b", query)}
+        if acronyms & (set(entities) - present):  # spelled out? ("MFA": multi-factor authentication)
+            initials = _initialisms(h.chunk.text for h in top)
+            found += [t for t in entities if t not in present and t in acronyms and t in initials]
+        return SearchResult(
+            query=query,
+            hits=top,
+            best_dense=max(dense_score.values(), default=0.0),
+            best_fused=top[0].score if top else 0.0,
+            named_docs=named,
+            entities=entities,
+            unknown_entities=[t for t in entities if t not in self.bm25.vocabulary],
+            entity_coverage=len(found) / len(entities) if entities else 1.0,
+        )
+
+    def _chunk_terms(self, chunk: Chunk) -> set[str]:
+        return set(tokenize(f"{chunk.doc_title} {' '.join(chunk.section_path)} {chunk.text}"))
+
+    def _add_extras(
+        self,
+        query: str,
+        fused: dict[str, float],
+        by_id: dict[str, Chunk],
+        named: frozenset[str],
+        flt: Filter | None = None,
+    ) -> None:
+        s = self.settings
+        unit = 1.0 / (s.rrf_k + 1)
+        q_terms = set(content_terms(query))
+        for cid in fused:
+            chunk = by_id[cid]
+            bonus = 0.0
+            if named:
+                if chunk.doc_id in named:
+                    bonus += s.named_doc_boost * unit
+            elif chunk.doc_id in self._priority:
+                bonus += s.guidelines_boost * unit * self._priority[chunk.doc_id]
+            if cid in self._junk:
+                bonus -= JUNK_PENALTY * unit
+            heading = self._heading(chunk)
+            if heading and q_terms:
+                overlap = len(heading & q_terms) / len(heading)
+                bonus += s.heading_boost * unit * overlap
+            fused[cid] += bonus
+        if not named and self._twins:
+            best_by_section: dict[tuple[str, int, tuple[str, ...]], float] = {}
+            for cid, score in fused.items():
+                k = _key(by_id[cid])
+                best_by_section[k] = max(best_by_section.get(k, float("-inf")), score)
+            for k, score in list(best_by_section.items()):
+                twin = self._twins.get(k)
+                if twin is None or (flt is not None and not flt.matches(twin)):
+                    continue
+                twin_best = best_by_section.get(_key(twin), float("-inf"))
+                if twin_best <= score:
+                    by_id.setdefault(twin.chunk_id, twin)
+                    fused[twin.chunk_id] = max(fused.get(twin.chunk_id, float("-inf")), score + 1e-6)
+                    best_by_section[_key(twin)] = fused[twin.chunk_id]
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a question. CachedEmbedder.embed_query keeps questions out of the on-disk cache."""
+        embed_query = getattr(self.embedder, "embed_query", None)
+        if callable(embed_query):
+            return list(embed_query(text))
+        return self.embedder.embed([text])[0]
+
+
+_PRINCIPLE = re.compile(r"^(?:principle|guideline|part)\s+\d+[a-z]?\s*[:.)-]\s*", re.IGNORECASE)
+
+
+def _heading_terms(heading: str) -> frozenset[str]:
+    return frozenset(tokenize(_PRINCIPLE.sub("", normalize_heading(heading))))
+
+
+def _initialisms(texts: Iterable[str], longest: int = 5) -> set[str]:
+    """Initials of every run of 2..`longest` consecutive words ("multi-factor authentication" -> "mfa")."""
+    out: set[str] = set()
+    for text in texts:
+        letters = [w[0].lower() for w in re.findall(r"[A-Za-z]+", text)]
+        for n in range(2, longest + 1):
+            for i in range(len(letters) - n + 1):
+                out.add("".join(letters[i : i + n]))
+    return out
+
+
+def _key(chunk: Chunk) -> tuple[str, int, tuple[str, ...]]:
+    return (chunk.doc_id, chunk.section_order, tuple(chunk.section_path))
+
+
+def _one_per_section(hits: Sequence[Hit]) -> list[Hit]:
+    """Keep the best hit of each section (lower-ranked parts of an already listed section add nothing new)."""
+    seen: set[tuple[str, int, tuple[str, ...]]] = set()
+    out: list[Hit] = []
+    for h in hits:
+        key = (h.chunk.doc_id, h.chunk.section_order, tuple(h.chunk.section_path))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(h)
+    return out

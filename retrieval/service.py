@@ -1,0 +1,391 @@
+"""The Saige facade: the one entry point the CLI, the app and the evals call for search and answers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Generator, Iterator, Sequence
+from datetime import UTC, datetime
+
+from retrieval.answer import NOT_COVERED, abstain_answer, extractive_answer
+from retrieval.followup import resolve
+from retrieval.guard import screen_question
+from retrieval.protocols import Embedder, Filter, VectorStore
+from retrieval.search import MODES, SearchEngine, SearchResult
+from saige.errors import QuestionError, SaigeError
+from saige.settings import Settings
+from saige.types import Answer, Chunk, Document, Hit, Turn, normalize_stage
+
+DECLINED = "the question only gives instructions to the assistant"
+
+
+class Saige:
+    """Search and grounded answers over one index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        store: VectorStore,
+        documents: Sequence[Document] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        chunks = store.chunks()
+        if documents is None:
+            documents = _manifest_or_empty(settings)
+        indexed = {c.doc_id for c in chunks}
+        self._documents = {d.id: d for d in documents if d.id in indexed}
+        # Chunks of documents the manifest does not list still search fine; they get a minimal Document.
+        for c in chunks:
+            if c.doc_id not in self._documents:
+                self._documents[c.doc_id] = _stub_document(c)
+        self.engine = SearchEngine(store, embedder, list(self._documents.values()), settings)
+        self._by_section: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
+        for c in self.engine.chunks:
+            self._by_section.setdefault((c.doc_id, tuple(c.section_path)), []).append(c)
+        self._log_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+    ) -> Saige:
+        """The real model (cached) and the current index, unless given. Raises IndexMissingError and
+        IndexCorruptError (one line) when there is no usable index."""
+        if embedder is None:
+            from retrieval.embedder import load_embedder
+
+            embedder = load_embedder(settings)
+        if store is None:
+            from retrieval.index import open_current_store
+
+            store = open_current_store(settings, embedder)
+        return cls(settings, embedder, store)
+
+    # --- browsing ---------------------------------------------------------------------------------
+
+    def documents(self) -> list[Document]:
+        return sorted(self._documents.values(), key=lambda d: (-d.priority, d.id))
+
+    def chunks(self) -> list[Chunk]:
+        return list(self.engine.chunks)
+
+    def section_text(self, doc_id: str, section_path: Sequence[str]) -> str:
+        from retrieval.fusion import join_overlapping
+
+        parts = self._by_section.get((doc_id, tuple(section_path)))
+        if not parts:
+            raise SaigeError(f"section: no section {' > '.join(section_path)!r} in document {doc_id!r}")
+        text = ""
+        for c in sorted(parts, key=lambda c: (c.section_order, c.ordinal)):
+            text = join_overlapping(text, c.text) if text else c.text
+        return text
+
+    def related(self, doc_id: str, section_path: Sequence[str], k: int = 5) -> list[Hit]:
+        """The nearest sections of other documents to this section (dense similarity of its text)."""
+        text = self.section_text(doc_id, section_path)
+        others = tuple(d for d in self._documents if d != doc_id)
+        if not others:
+            return []
+        query = " > ".join(section_path) + "\n" + text
+        vector = self.embedder.embed([query[:2000]])[0]
+        found = self.store.query(vector, max(4 * k, 20), Filter(doc_ids=others))
+        hits: list[Hit] = []
+        seen: set[tuple[str, tuple[str, ...]]] = set()
+        for chunk, score in found:
+            key = (chunk.doc_id, tuple(chunk.section_path))
+            if key in seen:
+                continue
+            seen.add(key)
+            hits.append(Hit(chunk=chunk, rank=len(hits) + 1, score=score, dense_score=score))
+            if len(hits) >= k:
+                break
+        return hits
+
+    # --- search -----------------------------------------------------------------------------------
+
+    def _filter(self, docs: Sequence[str] | None, stage: str | None) -> Filter | None:
+        doc_ids: tuple[str, ...] = ()
+        if docs:
+            unknown = [d for d in docs if d not in self._documents]
+            if unknown:
+                known = ", ".join(sorted(self._documents))
+                raise SaigeError(f"doc: unknown document id {unknown[0]!r}; indexed documents: {known}")
+            doc_ids = tuple(dict.fromkeys(docs))
+        stage_name: str | None = None
+        if stage:
+            try:
+                stage_name = normalize_stage(stage)
+            except ValueError as exc:
+                raise SaigeError(str(exc)) from None
+        flt = Filter(doc_ids=doc_ids, stage=stage_name)
+        return None if flt.empty else flt
+
+    def _check_question(self, question: str) -> str:
+        text = question.strip()
+        if not text:
+            raise QuestionError("question: empty; type a question about the guidance")
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"question: {len(question)} characters, over the limit of {self.settings.max_question_chars} "
+                "(SAIGE_MAX_QUESTION_CHARS); shorten it"
+            )
+        return text
+
+    def _resolve(self, question: str, history: Sequence[Turn], llm: str | None = None) -> str:
+        rewriter = None
+        provider = self._provider(llm)
+        if provider != "none" and history:
+            from retrieval.llm import LLMAnswerer
+
+            rewriter = LLMAnswerer(self.settings, provider).rewrite
+        return resolve(question, history, rewriter)
+
+    def _search(
+        self,
+        query: str,
+        *,
+        k: int | None,
+        docs: Sequence[str] | None,
+        stage: str | None,
+        mode: str,
+    ) -> SearchResult:
+        if mode not in MODES:
+            raise SaigeError(f"mode: unknown search mode {mode!r}; expected one of: {', '.join(MODES)}")
+        return self.engine.search(query, k=k or self.settings.top_k, flt=self._filter(docs, stage), mode=mode)
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        docs: Sequence[str] | None = None,
+        stage: str | None = None,
+        history: Sequence[Turn] = (),
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        text = self._check_question(query)
+        screened = screen_question(text)
+        clean = text if screened.declined else screened.query
+        resolved = resolve(clean, history) if history else clean
+        return self._search(resolved, k=k, docs=docs, stage=stage, mode=mode).hits
+
+    # --- answers ----------------------------------------------------------------------------------
+
+    def weak_evidence(self, result: SearchResult) -> str | None:
+        """Why the evidence is too weak to answer from (None when it is strong enough).
+
+        Three calibrated tests (settings, chosen on the eval set): the best dense similarity, the best fused
+        score, and the share of the names the question mentions that the top hits contain.
+        """
+        s = self.settings
+        if not result.hits:
+            return "no passage matched"
+        if result.best_dense < s.abstain_dense:
+            return f"best dense similarity {result.best_dense:.2f} < {s.abstain_dense:.2f}"
+        if result.best_fused < s.abstain_fused:
+            return f"best fused score {result.best_fused:.4f} < {s.abstain_fused:.4f}"
+        if result.entities and result.entity_coverage < s.abstain_entity_coverage:
+            missing = [t for t in result.entities if t in result.unknown_entities] or result.entities
+            return f"the sources do not mention {', '.join(missing[:3])}"
+        return None
+
+    def _provider(self, llm: str | None) -> str:
+        provider = (llm or self.settings.llm_provider or "none").lower()
+        if provider not in {"none", "ollama", "openai"}:
+            raise SaigeError(f"llm: unknown provider {provider!r}; expected none, ollama or openai")
+        return provider
+
+    def _prepare(
+        self,
+        question: str,
+        history: Sequence[Turn],
+        k: int | None,
+        docs: Sequence[str] | None,
+        stage: str | None,
+        llm: str | None,
+    ) -> tuple[str, str, SearchResult, str | None]:
+        text = self._check_question(question)
+        screened = screen_question(text)
+        if screened.declined:
+            return text, text, SearchResult(query=text, hits=[]), DECLINED
+        resolved = self._resolve(screened.query, history, llm)
+        result = self._search(resolved, k=k, docs=docs, stage=stage, mode="hybrid")
+        return text, resolved, result, self.weak_evidence(result)
+
+    def _extractive(self, question: str, resolved: str, result: SearchResult) -> Answer:
+        answer_md, citations = extractive_answer(
+            resolved,
+            result.hits,
+            self._documents,
+            self.engine.bm25.idf,
+        )
+        return Answer(
+            question=question,
+            answer=answer_md,
+            abstained=not citations,
+            citations=citations,
+            hits=result.hits,
+            mode="extractive",
+            resolved_query=resolved if resolved != question else None,
+        )
+
+    def _abstain(self, question: str, resolved: str, result: SearchResult, mode: str, why: str) -> Answer:
+        if why == DECLINED:
+            text = (
+                f"{NOT_COVERED} Saige answers questions about the guidance in its corpus and does not follow "
+                "instructions given in questions."
+            )
+        else:
+            text = abstain_answer(result.hits, self._documents)
+        return Answer(
+            question=question,
+            answer=text,
+            abstained=True,
+            citations=[],
+            hits=result.hits,
+            mode="llm" if mode != "none" else "extractive",
+            resolved_query=resolved if resolved != question else None,
+        )
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        k: int | None = None,
+        docs: Sequence[str] | None = None,
+        stage: str | None = None,
+        llm: str | None = None,
+    ) -> Answer:
+        final: Answer | None = None
+        for item in self.ask_stream(question, history=history, k=k, docs=docs, stage=stage, llm=llm):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        k: int | None = None,
+        docs: Sequence[str] | None = None,
+        stage: str | None = None,
+        llm: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas as they are generated, then the final checked Answer as the last item.
+
+        The final Answer is authoritative: its text may differ from the streamed deltas when the checks
+        removed unknown citations, planted-instruction output or a leak of the system prompt.
+        """
+        started = time.perf_counter()
+        provider = self._provider(llm)
+        text, resolved, result, weak = self._prepare(question, history, k, docs, stage, llm)
+        if weak is not None:
+            answer = self._abstain(text, resolved, result, provider, weak)
+        elif provider == "none":
+            answer = self._extractive(text, resolved, result)
+        else:
+            answer = yield from self._llm_stream(text, resolved, result, provider)
+        removed = screen_question(text).removed
+        if removed:
+            note = "ignored instructions in the question: " + "; ".join(r[:80] for r in removed)
+            answer = answer.model_copy(update={"warnings": [note, *answer.warnings]})
+        if provider == "none" or weak is not None:
+            yield answer.answer
+        self._log(answer, time.perf_counter() - started)
+        yield answer
+
+    def _llm_stream(
+        self, question: str, resolved: str, result: SearchResult, provider: str
+    ) -> Generator[str, None, Answer]:
+        from retrieval.citations import plain
+        from retrieval.llm import LLMAnswerer, check_output, leaks_system_prompt
+
+        answerer = LLMAnswerer(self.settings, provider)
+        generated = ""
+        stopped = False
+        for delta in answerer.stream(resolved, result.hits, self._documents):
+            generated += delta
+            if stopped:
+                continue
+            if leaks_system_prompt(generated):
+                stopped = True  # stop showing text; the final Answer replaces it with a refusal
+                continue
+            yield plain(delta)
+        checked = check_output(generated, result.hits, self._documents)
+        answer = Answer(
+            question=question,
+            answer=checked.answer,
+            abstained=checked.abstained,
+            citations=checked.citations,
+            hits=result.hits,
+            mode="llm",
+            resolved_query=resolved if resolved != question else None,
+            warnings=checked.warnings,
+        )
+        if not checked.citations and not checked.abstained:
+            # Ungrounded output is not shown as an answer: fall back to the extractive answer.
+            fallback = self._extractive(question, resolved, result)
+            answer = fallback.model_copy(
+                update={
+                    "warnings": [*checked.warnings, "the LLM answer was replaced by the extractive answer"],
+                }
+            )
+        return answer
+
+    # --- logging ----------------------------------------------------------------------------------
+
+    def _log(self, answer: Answer, seconds: float) -> None:
+        if not self.settings.query_log:
+            return
+        record = {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "question": answer.question,
+            "resolved_query": answer.resolved_query,
+            "abstained": answer.abstained,
+            "mode": answer.mode,
+            "citations": [f"{c.doc_id}#{c.section}" for c in answer.citations],
+            "seconds": round(seconds, 4),
+        }
+        path = self.settings.data_dir / "queries.jsonl"
+        with self._log_lock:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _manifest_or_empty(settings: Settings) -> list[Document]:
+    from corpus.manifest import load_manifest
+
+    try:
+        return load_manifest(settings)
+    except SaigeError:
+        return []
+
+
+def _stub_document(chunk: Chunk) -> Document:
+    return Document(
+        id=chunk.doc_id,
+        title=chunk.doc_title,
+        short_title=chunk.doc_title,
+        publisher="",
+        published="",
+        official_url="",
+        license="",
+        redistributable=False,
+        sha256="",
+        file="",
+        kind="pdf",
+    )
+
+
+__all__ = ["NOT_COVERED", "Saige"]

@@ -1,0 +1,278 @@
+"""Vector stores: an in-memory numpy store and a Chroma collection, both implementing `VectorStore`.
+
+Both return cosine similarity and keep every Chunk field; Chroma metadata holds scalars only
+(`section_path` as a JSON string, None values left out). Chroma never embeds anything itself: vectors are
+always passed in and the collection has no embedding function.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from retrieval.protocols import Filter
+from saige.settings import Settings
+from saige.types import Chunk
+
+if TYPE_CHECKING:
+    import numpy as np
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+# Chroma collection configuration: cosine distance on the HNSW index (chromadb >= 1.0 spelling).
+COSINE_CONFIGURATION: dict[str, Any] = {"hnsw": {"space": "cosine"}}
+_DEFAULT_BATCH = 1000
+
+
+def chunk_order_key(chunk: Chunk) -> tuple[str, int, int, str]:
+    """Document, section, chunk-within-section order (chunk id breaks ties deterministically)."""
+    return (chunk.doc_id, chunk.section_order, chunk.ordinal, chunk.chunk_id)
+
+
+def _check_batch(chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+    if len(chunks) != len(embeddings):
+        raise ValueError(f"add: {len(chunks)} chunks but {len(embeddings)} embeddings")
+    ids = [c.chunk_id for c in chunks]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise ValueError(f"add: chunk id {dup!r} appears twice in one batch")
+
+
+# --- MemoryStore --------------------------------------------------------------------------------------
+
+
+class MemoryStore:
+    """Chunks and unit vectors in memory; exact cosine search with numpy. Re-adding an id replaces it."""
+
+    def __init__(self) -> None:
+        self._chunks: list[Chunk] = []
+        self._index: dict[str, int] = {}
+        self._rows: list[np.ndarray] = []
+        self._matrix: np.ndarray | None = None
+        self._dimension: int | None = None
+
+    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        import numpy as np
+
+        _check_batch(chunks, embeddings)
+        for chunk, emb in zip(chunks, embeddings, strict=True):
+            vec = np.asarray(emb, dtype=np.float32)
+            if vec.ndim != 1 or vec.size == 0:
+                raise ValueError(f"add: embedding of {chunk.chunk_id} is not a vector")
+            if self._dimension is None:
+                self._dimension = int(vec.size)
+            elif vec.size != self._dimension:
+                raise ValueError(
+                    f"add: embedding of {chunk.chunk_id} has dimension {vec.size}, "
+                    f"store has {self._dimension}"
+                )
+            norm = float(np.linalg.norm(vec))
+            if norm > 0:
+                vec = vec / norm
+            copy = chunk.model_copy(deep=True)
+            pos = self._index.get(chunk.chunk_id)
+            if pos is None:
+                self._index[chunk.chunk_id] = len(self._chunks)
+                self._chunks.append(copy)
+                self._rows.append(vec)
+            else:
+                self._chunks[pos] = copy
+                self._rows[pos] = vec
+        self._matrix = None
+
+    def query(
+        self, embedding: Sequence[float], k: int, flt: Filter | None = None
+    ) -> list[tuple[Chunk, float]]:
+        import numpy as np
+
+        if k <= 0 or not self._chunks:
+            return []
+        if self._matrix is None:
+            self._matrix = np.vstack(self._rows)
+        q = np.asarray(embedding, dtype=np.float32)
+        if q.size != self._matrix.shape[1]:
+            raise ValueError(f"query: embedding has dimension {q.size}, store has {self._matrix.shape[1]}")
+        norm = float(np.linalg.norm(q))
+        if norm > 0:
+            q = q / norm
+        scores = self._matrix @ q
+        allowed = [i for i, c in enumerate(self._chunks) if flt is None or flt.empty or flt.matches(c)]
+        allowed.sort(key=lambda i: (-float(scores[i]), i))
+        return [(self._chunks[i].model_copy(deep=True), float(scores[i])) for i in allowed[:k]]
+
+    def chunks(self) -> list[Chunk]:
+        return sorted((c.model_copy(deep=True) for c in self._chunks), key=chunk_order_key)
+
+    def count(self) -> int:
+        return len(self._chunks)
+
+
+# --- Chroma ------------------------------------------------------------------------------------------
+
+
+_NOT_METADATA = frozenset({"chunk_id", "text"})
+
+
+def _is_json_field(name: str) -> bool:
+    """Fields holding lists or dicts travel as JSON strings (Chroma metadata values are scalars)."""
+    annotation = str(Chunk.model_fields[name].annotation)
+    return "list" in annotation or "dict" in annotation
+
+
+def chunk_to_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
+    """Scalar metadata for Chroma: every Chunk field except id and text; lists as JSON; None left out."""
+    meta: dict[str, str | int | float | bool] = {}
+    for name in Chunk.model_fields:
+        if name in _NOT_METADATA:
+            continue
+        value = getattr(chunk, name)
+        if value is None:
+            continue
+        if _is_json_field(name):
+            meta[name] = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, str | int | float | bool):
+            meta[name] = value
+        else:
+            raise TypeError(f"Chunk.{name}: {type(value).__name__} cannot be stored as Chroma metadata")
+    return meta
+
+
+def metadata_to_chunk(chunk_id: str, text: str | None, meta: Any) -> Chunk:
+    """The inverse of `chunk_to_metadata` (unknown metadata keys are ignored)."""
+    fields: dict[str, Any] = {"chunk_id": chunk_id, "text": text or ""}
+    for name, value in dict(meta or {}).items():
+        if name not in Chunk.model_fields or name in _NOT_METADATA or value is None:
+            continue
+        fields[name] = json.loads(value) if _is_json_field(name) and isinstance(value, str) else value
+    return Chunk.model_validate(fields)
+
+
+def filter_to_where(flt: Filter | None) -> dict[str, Any] | None:
+    """A Filter as a Chroma `where` clause (None when it does not restrict anything)."""
+    if flt is None or flt.empty:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if flt.doc_ids:
+        clauses.append({"doc_id": {"$in": list(flt.doc_ids)}})
+    if flt.stage is not None:
+        clauses.append({"stage": {"$eq": flt.stage}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class ChromaStore:
+    """One Chroma collection (cosine HNSW, no embedding function) as a VectorStore."""
+
+    def __init__(self, collection: Collection, *, batch_size: int | None = None) -> None:
+        self.collection = collection
+        self._batch_size = batch_size
+
+    @classmethod
+    def create(cls, client: ClientAPI, name: str, metadata: dict[str, Any] | None = None) -> ChromaStore:
+        """A new, empty collection `name` (fails if it exists). `metadata`: scalar notes kept with it."""
+        collection = client.create_collection(
+            name=name,
+            configuration=dict(COSINE_CONFIGURATION),  # type: ignore[arg-type]
+            metadata=metadata or None,
+            embedding_function=None,
+        )
+        return cls(collection)
+
+    @classmethod
+    def open(cls, client: ClientAPI, name: str) -> ChromaStore:
+        """An existing collection `name` (chromadb raises NotFoundError/ValueError when missing)."""
+        return cls(client.get_collection(name=name, embedding_function=None))
+
+    @property
+    def name(self) -> str:
+        return str(self.collection.name)
+
+    def _max_batch(self) -> int:
+        if self._batch_size is None:
+            try:
+                limit = int(self.collection._client.get_max_batch_size())
+            except Exception:
+                limit = -1
+            self._batch_size = min(_DEFAULT_BATCH, limit) if limit > 0 else _DEFAULT_BATCH
+        return self._batch_size
+
+    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        import numpy as np
+
+        _check_batch(chunks, embeddings)
+        size = self._max_batch()
+        for start in range(0, len(chunks), size):
+            part = chunks[start : start + size]
+            vectors = np.asarray(embeddings[start : start + size], dtype=np.float32)
+            self.collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=vectors,
+                documents=[c.text for c in part],
+                metadatas=[chunk_to_metadata(c) for c in part],
+            )
+
+    def query(
+        self, embedding: Sequence[float], k: int, flt: Filter | None = None
+    ) -> list[tuple[Chunk, float]]:
+        import numpy as np
+
+        if k <= 0:
+            return []
+        # chromadb 1.x returns fewer results when k exceeds the collection (no count round trip needed)
+        result = self.collection.query(
+            query_embeddings=np.asarray([embedding], dtype=np.float32),
+            n_results=k,
+            where=filter_to_where(flt),
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = result["ids"][0]
+        docs = (result.get("documents") or [[]])[0]
+        metas = (result.get("metadatas") or [[]])[0]
+        dists = (result.get("distances") or [[]])[0]
+        out = [
+            (metadata_to_chunk(cid, doc, meta), 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
+        ]
+        out.sort(key=lambda pair: -pair[1])
+        return out
+
+    def chunks(self) -> list[Chunk]:
+        out: list[Chunk] = []
+        size = self._max_batch()
+        offset = 0
+        while True:
+            page = self.collection.get(include=["documents", "metadatas"], limit=size, offset=offset)
+            ids = page["ids"]
+            docs: list[Any] = list(page.get("documents") or [])
+            metas: list[Any] = list(page.get("metadatas") or [])
+            docs += [None] * (len(ids) - len(docs))
+            metas += [None] * (len(ids) - len(metas))
+            out.extend(
+                metadata_to_chunk(cid, doc, meta) for cid, doc, meta in zip(ids, docs, metas, strict=True)
+            )
+            if len(ids) < size:
+                break
+            offset += size
+        out.sort(key=chunk_order_key)
+        return out
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+
+def make_chroma_client(settings: Settings) -> ClientAPI:
+    """The embedded PersistentClient under <data_dir>/index/chroma, or an HttpClient when chroma_host is set.
+
+    Telemetry is off and reset is disallowed either way.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        )
+    path = settings.index_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)

@@ -1,0 +1,84 @@
+"""The loaded engine plus what the app derives from it once (guideline catalogue, summaries, related).
+
+`Library` wraps one `Saige` instance; `load_library` caches it per settings with `st.cache_resource`, so
+the model and the index load once per process, never at import.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from retrieval.review import GuidelineRef, first_sentence, guideline_refs, guidelines_document
+from saige.errors import SaigeError
+from saige.settings import Settings
+from saige.types import Chunk, Document, Hit
+
+if TYPE_CHECKING:
+    from retrieval.service import Saige
+
+log = logging.getLogger(__name__)
+
+
+class Library:
+    """Read-only views over one engine; memoised, safe to share between sessions."""
+
+    def __init__(self, engine: Saige) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._chunks: list[Chunk] | None = None
+        self._refs: list[GuidelineRef] | None = None
+        self._texts: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._related: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
+
+    @property
+    def settings(self) -> Settings:
+        return self.engine.settings
+
+    def documents(self) -> list[Document]:
+        return self.engine.documents()
+
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents() if d.id == doc_id), None)
+
+    def guidelines_document(self) -> Document | None:
+        return guidelines_document(self.documents())
+
+    def chunks(self) -> list[Chunk]:
+        if self._chunks is None:
+            self._chunks = self.engine.chunks()
+        return self._chunks
+
+    def guidelines(self) -> list[GuidelineRef]:
+        """The guidelines of the Guidelines document (highest priority), by stage, in document order."""
+        with self._lock:
+            if self._refs is None:
+                doc = self.guidelines_document()
+                self._refs = guideline_refs(self.chunks(), doc) if doc is not None else []
+            return self._refs
+
+    def section_text(self, doc_id: str, section_path: Sequence[str]) -> str:
+        """Full text of a section; '' when the index does not have it."""
+        key = (doc_id, tuple(section_path))
+        if key not in self._texts:
+            try:
+                self._texts[key] = self.engine.section_text(doc_id, list(section_path))
+            except SaigeError:
+                self._texts[key] = ""
+        return self._texts[key]
+
+    def summary(self, ref: GuidelineRef) -> str:
+        """One line on a guideline: the first sentence of its text."""
+        return first_sentence(self.section_text(ref.doc_id, ref.section_path), limit=150)
+
+    def related(self, ref: GuidelineRef, k: int = 5) -> list[Hit]:
+        key = (ref.doc_id, tuple(ref.section_path))
+        if key not in self._related:
+            try:
+                self._related[key] = self.engine.related(ref.doc_id, ref.section_path, k=k)
+            except Exception:  # the browser still shows the guideline; the log has the cause
+                log.exception("related guidance failed for %s", " > ".join(ref.section_path))
+                return []
+        return self._related[key]

@@ -1,0 +1,102 @@
+"""The Saige app, composed: page setup, the engine (loaded once), the sidebar and three tabs.
+
+`app.py` calls :func:`main`; nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from saige.errors import IndexCorruptError, IndexMissingError, SaigeError
+from saige.settings import Settings
+from saige.ui.library import Library
+from saige.ui.text import escape_md
+
+TITLE = "Saige · Secure AI Guidelines Explorer"
+
+
+@st.cache_resource(show_spinner="Loading the embedding model and the index…", max_entries=4)
+def _load(key: str, _settings: Settings) -> Library:
+    """One engine per distinct settings, for the life of the process."""
+    from retrieval.service import Saige
+
+    del key
+    return Library(Saige.from_settings(_settings))
+
+
+def reload_index() -> None:
+    _load.clear()
+
+
+def index_stamp(settings: Settings) -> str:
+    """Changes when `saige ingest` switches to a new build (the pointer's mirror file is replaced), so a
+    running app picks up the new index on its next rerun. Empty with a Chroma server (use Reload index)."""
+    from retrieval.index import POINTER_FILE
+
+    if settings.chroma_host:
+        return ""
+    try:
+        return str((settings.index_dir / POINTER_FILE).stat().st_mtime_ns)
+    except OSError:
+        return ""
+
+
+def load_library(settings: Settings) -> Library:
+    return _load(settings.model_dump_json() + "|" + index_stamp(settings), settings)
+
+
+def index_panel(exc: SaigeError, settings: Settings) -> None:
+    """What the user sees instead of a traceback when there is no usable index."""
+    corrupt = isinstance(exc, IndexCorruptError)
+    with st.container(border=True):
+        st.markdown("### The index needs rebuilding" if corrupt else "### No index yet")
+        st.markdown(
+            "Saige answers from an index of the guidance documents, built once on this machine. "
+            + ("The current one cannot be read." if corrupt else "None has been built yet.")
+        )
+        st.markdown("Build it (a minute or two), then reload this page:")
+        command = "saige ingest --rebuild" if corrupt else "saige ingest"
+        if settings.data_dir.as_posix() != ".saige":
+            command += f" --data-dir {settings.data_dir}"
+        st.code(command, language="bash")
+        st.caption("Details: " + escape_md(str(exc)))
+
+
+def main() -> None:
+    st.set_page_config(page_title="Saige", layout="wide", initial_sidebar_state="expanded")
+    st.title(TITLE, anchor=False)
+    st.caption(
+        "Cited answers from agency guidance on secure AI: the NCSC/CISA Guidelines for secure AI system "
+        "development, NIST, NCSC, DSIT, ASD and CSA. Every statement cites document, stage › guideline and "
+        "page; where the guidance is silent, Saige says so."
+    )
+    try:
+        settings = Settings()
+    except Exception as exc:  # a bad SAIGE_* variable: name it, one line
+        st.error("Settings: " + escape_md(" ".join(str(exc).split())[:400]))
+        return
+    try:
+        lib = load_library(settings)
+    except (IndexMissingError, IndexCorruptError) as exc:
+        index_panel(exc, settings)
+        return
+    except SaigeError as exc:
+        st.error(escape_md(str(exc)))
+        return
+
+    from saige.ui.browser import render_browser
+    from saige.ui.chat import render_chat
+    from saige.ui.review_view import render_review
+    from saige.ui.sidebar import render_conversation_tools, render_sidebar
+
+    conversation_tools = render_sidebar(lib, reload_index)
+    ask, guidelines, review = st.tabs(
+        [":material/forum: Ask", ":material/menu_book: Guidelines", ":material/fact_check: Design review"]
+    )
+    with ask:
+        render_chat(lib)
+    with guidelines:
+        render_browser(lib)
+    with review:
+        render_review(lib)
+    render_conversation_tools(conversation_tools)

@@ -1,0 +1,104 @@
+"""The real index: every document chunked with sections, the Guidelines' structure, pages, token sizes."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pytest
+
+from corpus.manifest import load_manifest
+from retrieval.embedder import load_embedder, token_counter
+from retrieval.index import current_pointer, open_current_store
+from saige.settings import Settings
+from saige.types import STAGES, Chunk, normalize_heading
+
+pytestmark = pytest.mark.acceptance
+
+GUIDELINES = "ncsc-cisa-secure-ai-guidelines-2023"
+GUIDELINES_BY_STAGE = {
+    "Secure design": [
+        "Raise staff awareness of threats and risks",
+        "Model the threats to your system",
+        "Design your system for security as well as functionality and performance",
+        "Consider security benefits and trade-offs when selecting your AI model",
+    ],
+    "Secure development": [
+        "Secure your supply chain",
+        "Identify, track and protect your assets",
+        "Document your data, models and prompts",
+        "Manage your technical debt",
+    ],
+    "Secure deployment": [
+        "Secure your infrastructure",
+        "Protect your model continuously",
+        "Develop incident management procedures",
+        "Release AI responsibly",
+        "Make it easy for users to do the right things",
+    ],
+    "Secure operation and maintenance": [
+        "Monitor your system's behaviour",
+        "Monitor your system's inputs",
+        "Follow a secure by design approach to updates",
+        "Collect and share lessons learned",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def chunks(real_settings: Settings) -> list[Chunk]:
+    return open_current_store(real_settings, load_embedder(real_settings)).chunks()
+
+
+def test_every_document_yields_chunks_with_sections(real_settings: Settings, chunks: list[Chunk]) -> None:
+    documents = load_manifest(real_settings)
+    assert len(documents) == 9
+    by_doc: dict[str, list[Chunk]] = defaultdict(list)
+    for c in chunks:
+        by_doc[c.doc_id].append(c)
+    for doc in documents:
+        mine = by_doc[doc.id]
+        assert len(mine) >= 20, f"{doc.id}: only {len(mine)} chunks"
+        assert len({tuple(c.section_path) for c in mine}) >= 5, f"{doc.id}: too few sections"
+        assert all(c.section and c.section_path and c.section_path[-1] == c.section for c in mine)
+        assert all(c.doc_title == doc.title for c in mine)
+        if doc.kind == "pdf":
+            assert all(c.page_start is not None and c.page_end is not None for c in mine), doc.id
+            assert all(c.page_start <= c.page_end for c in mine if c.page_start and c.page_end), doc.id
+    assert len({c.chunk_id for c in chunks}) == len(chunks)
+
+
+def test_index_pointer_matches_the_collection(real_settings: Settings, chunks: list[Chunk]) -> None:
+    pointer = current_pointer(real_settings)
+    assert pointer is not None
+    assert pointer.chunks == len(chunks)
+    assert pointer.documents == 9
+    assert pointer.model == load_embedder(real_settings).name
+
+
+def test_all_17_guidelines_have_chunks_with_their_stage(chunks: list[Chunk]) -> None:
+    guideline_chunks = [c for c in chunks if c.doc_id == GUIDELINES]
+    for stage, headings in GUIDELINES_BY_STAGE.items():
+        assert stage in STAGES
+        for heading in headings:
+            mine = [c for c in guideline_chunks if normalize_heading(c.section) == normalize_heading(heading)]
+            assert mine, f"no chunk for guideline {heading!r}"
+            assert {c.stage for c in mine} == {stage}, heading
+            assert any(normalize_heading(stage) in map(normalize_heading, c.section_path) for c in mine)
+
+
+def test_opt_in_sentence_chunk_has_its_guideline_and_page(chunks: list[Chunk]) -> None:
+    hits = [c for c in chunks if c.doc_id == GUIDELINES and re.search(r"require users to opt in", c.text)]
+    assert hits
+    for c in hits:
+        assert c.section == "Design your system for security as well as functionality and performance"
+        assert c.stage == "Secure design"
+        assert c.page_start is not None and c.page_end is not None
+        assert c.page_start <= 10 <= c.page_end
+
+
+def test_no_chunk_exceeds_the_model_window(real_settings: Settings, chunks: list[Chunk]) -> None:
+    count = token_counter(real_settings)
+    sizes = [count(c.embed_text) for c in chunks]
+    assert max(sizes) <= 256
+    assert max(sizes) <= real_settings.chunk_tokens

@@ -1,0 +1,224 @@
+"""End to end in a real Chromium (playwright): `saige serve` on a free port over an ingested index (the
+real corpus when SAIGE_CORPUS_DIR is set, else the generated one). Screenshots go to artifacts/screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from saige.settings import Settings
+from tests.app.conftest import REPO
+from tests.app.corpus import settings_env
+from tests.conftest import real_corpus_dir
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# The guideline headings of the Guidelines (the fixture corpus uses the same names).
+GUIDELINE_HEADINGS = (
+    "Raise staff awareness of threats and risks",
+    "Model the threats to your system",
+    "Design your system for security as well as functionality and performance",
+    "Consider security benefits and trade-offs when selecting your AI model",
+    "Secure your supply chain",
+    "Identify, track and protect your assets",
+    "Document your data, models and prompts",
+    "Manage your technical debt",
+    "Secure your infrastructure",
+    "Protect your model continuously",
+    "Develop incident management procedures",
+    "Release AI responsibly",
+    "Make it easy for users to do the right things",
+    "Monitor your system's behaviour",
+    "Monitor your system's inputs",
+    "Follow a secure by design approach to updates",
+    "Collect and share lessons learned",
+)
+XSS_QUESTION = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1"> what about this?'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"saige serve exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not become healthy in {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def served_settings(request: pytest.FixtureRequest) -> Settings:
+    if real_corpus_dir() is not None:
+        settings: Settings = request.getfixturevalue("real_settings")
+        return settings
+    fixture: Settings = request.getfixturevalue("app_settings")
+    return fixture
+
+
+@pytest.fixture(scope="module")
+def server(served_settings: Settings) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, **settings_env(served_settings), "SAIGE_HOST": "127.0.0.1"}
+    saige = Path(sys.executable).with_name("saige")
+    proc = subprocess.Popen(
+        [str(saige), "serve", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # the group of the process this fixture started
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); the browser tests need it")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("python playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1200}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(180_000)
+    pg.goto(server)
+    pg.get_by_text("The lifecycle at a glance").wait_for()
+    pg.get_by_text("Try asking").wait_for()
+    pg.get_by_test_id("stSidebar").get_by_text("Lifecycle stage").wait_for()
+    pg.wait_for_timeout(1000)  # let the sidebar's widgets finish drawing before a screenshot
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def shot(page: Any, name: str, *, full_page: bool = False) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def ask(page: Any, question: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_ask_open_source_and_export_review(page: Any) -> None:
+    shot(page, "01-empty-state")
+    ask(page, "How do we secure our AI supply chain?")
+    page.get_by_text("Sources for answer 1").wait_for()
+    page.get_by_test_id("stChatMessage").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    shot(page, "02-answer")
+
+    markers = page.locator('a[href="#sources-for-answer-1"]')
+    assert markers.count() >= 1
+    titles = [markers.nth(i).get_attribute("title") or "" for i in range(markers.count())]
+    assert any(h in t and "›" in t for t in titles for h in GUIDELINE_HEADINGS), titles
+    markers.first.click()
+    assert page.locator("#sources-for-answer-1").count() == 1  # the marker's target exists
+
+    page.get_by_test_id("stChatMessage").get_by_role("button", name="Open", exact=True).first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert "›" in dialog.inner_text()
+    assert dialog.locator("a[href*='#page=']").count() >= 1 or real_corpus_dir() is None
+    page.wait_for_timeout(300)
+    shot(page, "03-source-dialog")
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+
+    page.get_by_role("tab", name="Guidelines").click()
+    page.get_by_text("Related guidance").first.wait_for()
+    page.wait_for_timeout(500)
+    shot(page, "04-guidelines")
+
+    page.get_by_role("tab", name="Design review").click()
+    page.get_by_label("System description").fill(
+        "A public API in front of an agent that files support tickets, using a hosted model."
+    )
+    page.get_by_text("Offers a public API").click()
+    page.get_by_text("Agents take actions").click()
+    page.get_by_role("button", name="Build review").click()
+    page.get_by_text("applicable guidelines").first.wait_for()
+    page.get_by_test_id("stMain").locator("[data-testid=stExpander]:visible").first.click()
+    status = page.get_by_test_id("stMain").locator("[data-testid=stRadioOption]:visible")
+    status.filter(has_text="in place").first.click()
+    page.wait_for_timeout(800)
+    shot(page, "05-design-review")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export Markdown").click()
+    md = Path(info.value.path()).read_text(encoding="utf-8")
+    assert md.startswith("# Design review (Saige)")
+    assert "Offers a public API" in md and "Agents take actions" in md
+    assert "| in place |" in md
+    assert any(f"› {h}" in md for h in GUIDELINE_HEADINGS)
+
+
+def test_html_in_a_question_is_shown_as_text(page: Any) -> None:
+    ask(page, XSS_QUESTION)
+    page.get_by_test_id("stChatMessage").first.wait_for()
+    page.get_by_text("window.__pwned=1</script>", exact=False).first.wait_for()
+    page.wait_for_timeout(1500)  # give any injected handler (img onerror) the time to fire
+    assert page.evaluate("() => window.__pwned") is None
+    user = page.get_by_test_id("stChatMessage").first.inner_text()
+    assert '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1">' in user
+    injected = page.locator("[data-testid=stChatMessage] script, [data-testid=stChatMessage] img[src=x]")
+    assert injected.count() == 0
+    shot(page, "06-html-question")

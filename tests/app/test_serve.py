@@ -1,0 +1,35 @@
+"""`saige serve` builds a local-only, telemetry-free `streamlit run app.py` with the CLI's settings."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from saige.serve import app_path, serve_command, settings_env
+from saige.settings import Settings
+from tests.app.conftest import REPO
+
+
+def test_serve_command_binds_host_and_port_with_stats_off(tmp_path: Path) -> None:
+    cmd = serve_command(Settings(data_dir=tmp_path, port=8642))
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(REPO / "app.py")
+    assert "--server.address=127.0.0.1" in cmd and "--server.port=8642" in cmd
+    assert "--browser.gatherUsageStats=false" in cmd and "--server.headless=true" in cmd
+    assert app_path().is_file()
+
+
+def test_settings_env_passes_every_setting_with_absolute_paths() -> None:
+    env = settings_env(Settings(data_dir=Path("rel/data"), llm_provider="ollama", query_log=True))
+    assert env["SAIGE_DATA_DIR"] == str(Path("rel/data").resolve())
+    assert env["SAIGE_LLM_PROVIDER"] == "ollama" and env["SAIGE_QUERY_LOG"] == "true"
+    assert "SAIGE_CORPUS_DIR" not in env  # None stays unset
+    assert Settings.model_validate({k[6:].lower(): v for k, v in env.items()}).data_dir.is_absolute()
+
+
+def test_streamlit_config_is_local_and_quiet() -> None:
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["server"]["headless"] is True
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["client"]["toolbarMode"] == "minimal"

@@ -1,0 +1,90 @@
+"""The extractive answer: format, grouping, citations that quote their source exactly."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.answer import NOT_COVERED, abstain_answer, extractive_answer, section_label, select_points
+from retrieval.bm25 import BM25Index
+from saige.types import Hit
+from tests.fakes import GUIDELINES, ML_PRINCIPLES, tiny_chunks, tiny_documents
+
+CHUNKS = tiny_chunks()
+DOCS = {d.id: d for d in tiny_documents()}
+IDF = BM25Index(CHUNKS).idf
+
+
+def hit(doc_id: str, section: str, rank: int, score: float | None = None) -> Hit:
+    parts = [c for c in CHUNKS if c.doc_id == doc_id and c.section == section]
+    chunk = parts[0]
+    if len(parts) > 1:  # merge like search does
+        from retrieval.fusion import merge_adjacent
+
+        merged = merge_adjacent([Hit(chunk=p, score=1.0 / (i + 1)) for i, p in enumerate(parts)])
+        chunk = merged[0].chunk
+    return Hit(chunk=chunk, rank=rank, score=score if score is not None else 1.0 / rank)
+
+
+def test_answer_reads_as_grouped_cited_points() -> None:
+    hits = [
+        hit(GUIDELINES, "Secure your supply chain", 1),
+        hit(ML_PRINCIPLES, "Secure your supply chain", 2, score=0.95),
+    ]
+    question = "How do we verify suppliers and pre-trained models in our supply chain?"
+    text, citations = extractive_answer(question, hits, DOCS, IDF)
+    lines = text.splitlines()
+    assert lines[0].startswith(
+        "NCSC/CISA Guidelines addresses this under **Secure development › Secure your supply"
+    )
+    assert "**Secure development › Secure your supply chain** — NCSC/CISA Guidelines, pp. 13-14" in lines
+    assert any(
+        line.startswith("**Development › Secure your supply chain** — NCSC ML principles") for line in lines
+    )
+    points = [line for line in lines if line.startswith("- ")]
+    assert points and all(re.search(r"\[\d+\]$", p) for p in points)
+    assert [c.n for c in citations] == list(range(1, len(citations) + 1))
+    for c in citations:
+        source = next(h.chunk for h in hits if h.chunk.chunk_id == c.chunk_id)
+        assert c.quote in source.text  # verbatim
+        assert f"[{c.n}]" in text
+    first = citations[0]
+    assert first.doc_id == GUIDELINES and first.section_path == [
+        "Secure development",
+        "Secure your supply chain",
+    ]
+    assert first.url == "https://example.org/guidelines.pdf#page=13"
+    ml = next(c for c in citations if c.doc_id == ML_PRINCIPLES)
+    assert ml.url == "https://example.org/ml-principles"  # not a PDF: no page anchor
+
+
+def test_selection_prefers_sentences_with_the_question_terms() -> None:
+    hits = [hit(GUIDELINES, "Monitor your system's behaviour", 1)]
+    points = select_points("How can we notice natural data drift and intrusions?", hits, IDF)
+    chosen = [hits[0].chunk.text[p.start : p.end] for p in points]
+    assert chosen[0].startswith("You can account for and identify potential intrusions")
+
+
+def test_sections_scoring_well_below_the_top_are_not_quoted() -> None:
+    hits = [hit(GUIDELINES, "Secure your supply chain", 1), hit(ML_PRINCIPLES, "Secure your supply chain", 2)]
+    _, citations = extractive_answer("How do we verify suppliers and pre-trained models?", hits, DOCS, IDF)
+    assert {c.doc_id for c in citations} == {GUIDELINES}  # score 0.5 < 0.9 x the top's 1.0
+
+
+def test_no_usable_sentence_means_not_covered() -> None:
+    assert extractive_answer("anything", [], DOCS, IDF) == (NOT_COVERED, [])
+
+
+def test_abstention_names_the_nearest_headings_without_citations() -> None:
+    hits = [
+        hit(GUIDELINES, "Model the threats to your system", 1),
+        hit(ML_PRINCIPLES, "Secure your supply chain", 2),
+    ]
+    text = abstain_answer(hits, DOCS)
+    assert text.startswith(NOT_COVERED)
+    assert "Secure design › Model the threats to your system (NCSC/CISA Guidelines)" in text
+    assert "[1]" not in text
+
+
+def test_section_label_adds_the_stage_for_guidelines() -> None:
+    chunk = CHUNKS[0].model_copy(update={"section_path": ["Raise staff awareness of threats and risks"]})
+    assert section_label(chunk) == "Secure design › Raise staff awareness of threats and risks"

@@ -1,0 +1,123 @@
+"""Hybrid search on a tiny hand-made corpus: fusion, filters, merging, document priority."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.protocols import Filter
+from retrieval.search import DocumentNamer, SearchEngine, is_junk
+from retrieval.store import MemoryStore
+from saige.settings import Settings
+from tests.conftest import HashEmbedder
+from tests.fakes import GUIDELINES, ML_PRINCIPLES, NIST_RMF, tiny_chunks, tiny_documents
+
+
+@pytest.fixture
+def engine(settings: Settings, fake_embedder: HashEmbedder) -> SearchEngine:
+    store = MemoryStore()
+    chunks = tiny_chunks()
+    store.add(chunks, fake_embedder.embed([c.embed_text for c in chunks]))
+    return SearchEngine(store, fake_embedder, tiny_documents(), settings)
+
+
+def sections(hits: list) -> list[tuple[str, str]]:
+    return [(h.chunk.doc_id, h.chunk.section) for h in hits]
+
+
+def test_hybrid_finds_the_guideline_for_a_paraphrase(engine: SearchEngine) -> None:
+    result = engine.search("what should our incident response and remediation plans cover?", k=3)
+    assert sections(result.hits)[0] == (GUIDELINES, "Develop incident management procedures")
+    assert result.hits[0].rank == 1
+    assert result.hits[0].dense_score is not None and result.hits[0].bm25_score is not None
+    assert result.best_dense > 0.2
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid-plain", "hybrid"])
+def test_every_mode_ranks_and_merges(engine: SearchEngine, mode: str) -> None:
+    hits = engine.search("supply chain suppliers third-party components", k=5, mode=mode).hits
+    assert hits, mode
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    ids = [cid for h in hits for cid in h.merged_ids]
+    assert len(ids) == len(set(ids))  # no chunk twice
+
+
+def test_adjacent_chunks_of_a_section_become_one_hit(engine: SearchEngine) -> None:
+    hits = engine.search("suppliers standards risk management policies in-house components", k=5).hits
+    top = next(
+        h for h in hits if h.chunk.doc_id == GUIDELINES and h.chunk.section == "Secure your supply chain"
+    )
+    assert len(top.merged_ids) == 2
+    assert (top.chunk.page_start, top.chunk.page_end) == (13, 14)
+    # the overlap ("you act in accordance with your existing risk management policies.") appears once
+    assert top.chunk.text.count("existing risk management policies") == 1
+    assert top.chunk.text.startswith("You assess") and top.chunk.text.endswith("third-party developers.")
+
+
+def test_stage_filter_applies_to_both_retrievers(engine: SearchEngine) -> None:
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = engine.search(
+            "monitor threats supply chain", k=5, flt=Filter(stage="Secure design"), mode=mode
+        ).hits
+        assert hits and {h.chunk.stage for h in hits} == {"Secure design"}, mode
+
+
+def test_document_filter_applies_to_both_retrievers(engine: SearchEngine) -> None:
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = engine.search("supply chain", k=5, flt=Filter(doc_ids=(ML_PRINCIPLES,)), mode=mode).hits
+        assert hits and {h.chunk.doc_id for h in hits} == {ML_PRINCIPLES}, mode
+
+
+def test_shared_heading_prefers_the_guidelines_when_no_document_is_named(engine: SearchEngine) -> None:
+    hits = engine.search("how do we secure our supply chain?", k=3).hits
+    assert sections(hits)[0] == (GUIDELINES, "Secure your supply chain")
+    # Without the priority bonus the ML principles section (short, dense with the query words) can win:
+    plain = engine.search("how do we secure our supply chain?", k=3, mode="hybrid-plain").hits
+    assert (ML_PRINCIPLES, "Secure your supply chain") in sections(plain)
+
+
+def test_a_named_document_is_preferred(engine: SearchEngine) -> None:
+    hits = engine.search("what do the ML principles say about the supply chain?", k=3).hits
+    assert sections(hits)[0] == (ML_PRINCIPLES, "Secure your supply chain")
+    hits = engine.search("policies and procedures in the RMF", k=3).hits
+    assert hits[0].chunk.doc_id == NIST_RMF
+
+
+def test_document_namer() -> None:
+    namer = DocumentNamer(tiny_documents())
+    assert namer.named("What does the AI RMF say?") == {NIST_RMF}
+    assert namer.named("and the NCSC machine learning principles?") == {ML_PRINCIPLES}
+    assert namer.named("What do the guidelines say about logging?") == {GUIDELINES}
+    assert namer.named("How do I monitor my model?") == frozenset()
+    assert namer.named("Is the GDPR relevant?") == frozenset()  # "rmf" must match as a word only
+
+
+def test_junk_sections_are_recognised() -> None:
+    base = tiny_chunks()[0]
+    assert is_junk(base.model_copy(update={"section": "Contents"}))
+    assert is_junk(base.model_copy(update={"section": "July 2024"}))
+    assert is_junk(
+        base.model_copy(update={"section": "Guidelines for secure AI system development"}),
+        ["Guidelines for secure AI system development"],
+    )
+    links = " ".join(f"https://example.org/{i} Report {i}." for i in range(10))
+    assert is_junk(base.model_copy(update={"text": links}))
+    assert not is_junk(base)
+
+
+def test_entities_missing_from_the_corpus_are_reported(engine: SearchEngine) -> None:
+    result = engine.search("What is the maximum fine under the GDPR for Kubernetes suppliers?", k=3)
+    assert "gdpr" in result.entities and "kubernet" in result.unknown_entities
+    assert result.entity_coverage < 1.0
+    known = engine.search("How does the NIST RMF govern AI risks?", k=3)
+    assert known.entities == [] and known.entity_coverage == 1.0  # document names are not topics
+
+
+def test_empty_store(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    engine = SearchEngine(MemoryStore(), fake_embedder, tiny_documents(), settings)
+    result = engine.search("anything at all", k=3)
+    assert result.hits == [] and result.best_dense == 0.0
+
+
+def test_unknown_mode(engine: SearchEngine) -> None:
+    with pytest.raises(ValueError, match="mode"):
+        engine.search("x", mode="magic")

@@ -1,0 +1,65 @@
+from retrieval.tokenize import STOP_WORDS, content_terms, stem, tokenize, words
+
+
+def test_porter_stemmer_matches_reference_outputs() -> None:
+    # Pairs from Porter's published vocabulary/output lists.
+    pairs = {
+        "caresses": "caress",
+        "ponies": "poni",
+        "ties": "ti",
+        "cats": "cat",
+        "agreed": "agre",
+        "plastered": "plaster",
+        "motoring": "motor",
+        "sing": "sing",
+        "conflated": "conflat",
+        "hopping": "hop",
+        "falling": "fall",
+        "filing": "file",
+        "happy": "happi",
+        "relational": "relat",
+        "conditional": "condit",
+        "digitizer": "digit",
+        "operator": "oper",
+        "hopefulness": "hope",
+        "sensibiliti": "sensibl",
+        "electrical": "electr",
+        "adjustment": "adjust",
+        "adoption": "adopt",
+        "generalizations": "gener",
+        "controll": "control",
+    }
+    assert {w: stem(w) for w in pairs} == pairs
+
+
+def test_tokenize_lowercases_strips_punctuation_and_stop_words() -> None:
+    assert tokenize("Securing the AI supply-chains, (quickly)!") == [
+        "secur",
+        "ai",
+        "suppli",
+        "chain",
+        "quickli",
+    ]
+    assert "the" in STOP_WORDS
+    assert tokenize("the and of to") == []
+
+
+def test_inflections_share_a_stem() -> None:
+    assert tokenize("monitoring")[0] == tokenize("monitored")[0] == tokenize("monitors")[0]
+    assert tokenize("deployment") == tokenize("deployments")
+
+
+def test_numbers_and_short_words_are_kept() -> None:
+    assert tokenize("SP 800-218A v1.1") == ["sp", "800", "218a", "v1", "1"]
+
+
+def test_content_terms_drop_question_filler_and_dedupe() -> None:
+    assert content_terms("What do the guidelines recommend about threat modelling and threats?") == [
+        "threat",
+        "model",
+    ]
+
+
+def test_words_keeps_apostrophes_for_stop_words() -> None:
+    assert words("Don't trust it") == ["don't", "trust", "it"]
+    assert tokenize("Don't trust it") == ["trust"]
