@@ -139,6 +139,7 @@ def _chunk_section(
                 text=body,
                 section_order=section.order,
                 ordinal=ordinal,
+                pdf_page_start=_physical_page(section, pages, page_start),
             )
         )
         ordinal += 1
@@ -337,6 +338,20 @@ def _page_marks(section: Section, pages: Sequence[Page]) -> list[tuple[int, int 
         marks.append((words[w_index][0], page.number))
         search_from = found + 1
     return marks
+
+
+def _physical_page(section: Section, pages: Sequence[Page], printed: int | None) -> int | None:
+    """The 1-based physical PDF page that carries printed page `printed` of this section (for #page= links)."""
+    if printed is None or section.pdf_page_start is None:
+        return None
+    if printed == section.page_start:
+        return section.pdf_page_start
+    for page in _section_pages(section, pages):
+        if page.number == printed:
+            return page.index + 1
+    if section.page_start is None:
+        return None
+    return section.pdf_page_start + (printed - section.page_start)
 
 
 def _section_pages(section: Section, pages: Sequence[Page]) -> list[Page]:

@@ -5,6 +5,10 @@ Every failure is a one-line CorpusError naming the file and the reason.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from saige.errors import CorpusError, SaigeError
@@ -46,8 +50,62 @@ def check_hash(settings: Settings | None, document: Document, path: Path) -> str
     return actual
 
 
-def parse_file(document: Document, path: Path) -> ParsedDocument:
-    """Parse by kind (pdf: parse_pdf, text-extraction: parse_markdown); any failure is a CorpusError."""
+class _ParseTimeout(BaseException):
+    """Raised by the alarm inside a parse; a BaseException so parsers' `except Exception` cannot eat it."""
+
+
+def default_parse_timeout() -> float:
+    default = Settings.model_fields["parse_timeout"].default
+    return float(default)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise _ParseTimeout in this thread after `seconds` (a SIGALRM interval timer).
+
+    Only the main thread can receive signals: elsewhere (or without a limit) the body runs unguarded.
+    An outer timer already running is left alone (nested guards are not needed here).
+    """
+    if (
+        not seconds
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _ParseTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def parse_file(document: Document, path: Path, *, timeout: float | None = None) -> ParsedDocument:
+    """Parse by kind (pdf: parse_pdf, text-extraction: parse_markdown); any failure is a CorpusError.
+
+    timeout: seconds the parse may take (default: the parse_timeout setting's default); on expiry a
+    CorpusError naming the file. pypdf itself caps each decompressed stream (75 MB by default).
+    """
+    limit = default_parse_timeout() if timeout is None else timeout
+    try:
+        with _time_limit(limit):
+            parsed = _parse_by_kind(document, path)
+    except _ParseTimeout:
+        raise CorpusError(f"{path}: parsing took longer than {limit:g} s (SAIGE_PARSE_TIMEOUT)") from None
+    except MemoryError:
+        raise CorpusError(f"{path}: cannot be parsed (out of memory)") from None
+    if not any(block.text.strip() for page in parsed.pages for block in page.blocks):
+        raise CorpusError(f"{path}: no extractable text (scanned images only?)")
+    return parsed
+
+
+def _parse_by_kind(document: Document, path: Path) -> ParsedDocument:
     try:
         if document.kind == "pdf":
             from ingest.pdf import parse_pdf
@@ -64,8 +122,6 @@ def parse_file(document: Document, path: Path) -> ParsedDocument:
     except Exception as exc:
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise CorpusError(f"{path}: cannot be parsed ({type(exc).__name__}: {reason})") from None
-    if not any(block.text.strip() for page in parsed.pages for block in page.blocks):
-        raise CorpusError(f"{path}: no extractable text (scanned images only?)")
     return parsed
 
 
@@ -77,4 +133,4 @@ def load_document(document: Document, path: Path, *, settings: Settings | None =
             "that holds it"
         )
     check_hash(settings, document, path)
-    return parse_file(document, path)
+    return parse_file(document, path, timeout=settings.parse_timeout if settings is not None else None)

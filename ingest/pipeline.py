@@ -228,7 +228,7 @@ def prepare_documents(
         if ready is None:
             one = parsed.get(i)
             if one is None:
-                one = parse_file(doc, path)
+                one = parse_file(doc, path, timeout=settings.parse_timeout)
                 if cache is not None:
                     cache.put_parsed(doc, shas[i], one)
             chunks = chunk_document(
@@ -334,6 +334,7 @@ def ingest(
         ingest_lock,
         new_build_id,
         read_pointer,
+        refresh_mirror,
         write_build,
     )
     from retrieval.store import ChromaStore
@@ -386,6 +387,7 @@ def ingest(
                 intact = False
             if intact:
                 drop_other_builds(db, settings, keep=current.collection)  # half-written leftovers
+                refresh_mirror(settings, current)  # killed between Chroma's switch and the mirror
                 report.unchanged = True
                 report.collection = current.collection
                 report.seconds = time.perf_counter() - start

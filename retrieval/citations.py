@@ -165,7 +165,7 @@ def best_quote(statement: str, chunk_text: str, *, max_sentences: int = 2) -> st
 
 
 def make_citation(n: int, chunk: Chunk, quote: str, document: Document | None) -> Citation:
-    url = document.page_url(chunk.page_start) if document is not None else ""
+    url = document.page_url(chunk.link_page) if document is not None else ""
     return Citation(
         n=n,
         chunk_id=chunk.chunk_id,

@@ -29,7 +29,7 @@ _HOSTILE = re.compile(
             r"\b(?:reveal|print|show|repeat|output|display|leak|dump|echo|share|tell me|give me|list|"
             r"translate)\b[^.?!]{0,40}\b(?:system prompt|(?:your|hidden|initial|original) "
             r"(?:instructions?|prompt|rules)|api keys?|environment variables?|secrets?|passwords?|"
-            r"credentials?|tokens? you|configuration)",
+            r"credentials?|tokens? you|your configuration)",
             # role-play and persona changes
             r"\byou are now\b|\bact as\b|\bpretend\b|\brole-?play as\b|\bfrom now on\b|"
             r"\bdeveloper mode\b|\bin the voice of\b|\bstay in character\b|"
@@ -56,8 +56,12 @@ class Screened:
 
     @property
     def declined(self) -> bool:
-        """Nothing is left to ask about once the instructions are removed."""
-        return not content_terms(self.query)
+        """Instructions were removed and nothing is left to ask about.
+
+        A plain question with few content words ("And how do we document it?") is not declined: it may be a
+        follow-up, resolved against the conversation, and weak evidence still makes Saige abstain.
+        """
+        return self.changed and not content_terms(self.query)
 
     @property
     def changed(self) -> bool:

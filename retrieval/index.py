@@ -237,6 +237,18 @@ def switch_to(client: ClientAPI, settings: Settings, pointer: IndexPointer) -> N
         _write_mirror(settings, pointer)
 
 
+def refresh_mirror(settings: Settings, pointer: IndexPointer) -> None:
+    """Rewrite the JSON mirror when it does not show `pointer` (an ingest killed inside the switch)."""
+    if settings.chroma_host:
+        return
+    try:
+        shown = IndexPointer.model_validate_json((settings.index_dir / POINTER_FILE).read_bytes())
+    except (OSError, ValueError):
+        shown = None
+    if shown != pointer:
+        _write_mirror(settings, pointer)
+
+
 def _write_mirror(settings: Settings, pointer: IndexPointer) -> None:
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     target = settings.index_dir / POINTER_FILE

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from saige.errors import SaigeError
 from saige.settings import Settings, get_settings
@@ -33,7 +35,8 @@ DocOpt = Annotated[
     list[str] | None, typer.Option("--doc", help="Only this document id (repeatable).", show_default=False)
 ]
 StageOpt = Annotated[
-    str | None, typer.Option("--stage", help="Only this lifecycle stage: design, development, deployment, operation.")
+    str | None,
+    typer.Option("--stage", help="Only this lifecycle stage: design, development, deployment, operation."),
 ]
 
 
@@ -56,11 +59,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    # The message can carry untrusted text (file names, document ids): never read it as rich markup.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
-def _run(fn, *args: object, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _run(fn: Callable[..., int | None], *args: object, **kwargs: object) -> None:
     """Call a command body; a SaigeError becomes a one-line message and a non-zero exit."""
     try:
         code = fn(*args, **kwargs)
@@ -156,11 +160,16 @@ def search(
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, or - to read one question per line from stdin.")],
+    question: Annotated[
+        str, typer.Argument(help="The question, or - to read one question per line from stdin.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of Markdown.")] = False,
     llm: Annotated[
         str | None,
-        typer.Option("--llm", help="Answer with an LLM: ollama or openai (overrides SAIGE_LLM_PROVIDER); none = extractive."),
+        typer.Option(
+            "--llm",
+            help="Answer with an LLM: ollama or openai (overrides SAIGE_LLM_PROVIDER); none = extractive.",
+        ),
     ] = None,
     k: Annotated[int | None, typer.Option("--k", help="Number of hits to answer from.")] = None,
     doc: DocOpt = None,
@@ -193,11 +202,14 @@ def ask(
 @app.command(name="eval")
 def eval_(
     questions: Annotated[
-        Path | None, typer.Option("--questions", help="A questions JSONL file (default: evals/questions.jsonl).")
+        Path | None,
+        typer.Option("--questions", help="A questions JSONL file (default: evals/questions.jsonl)."),
     ] = None,
     config: Annotated[
         list[str] | None,
-        typer.Option("--config", help="Configuration to run (repeatable): bm25, dense, hybrid, saige, baseline."),
+        typer.Option(
+            "--config", help="Configuration to run (repeatable): bm25, dense, hybrid, saige, baseline."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines per question, then a summary.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Write evals/report.md and its chart.")] = False,
@@ -215,7 +227,8 @@ def eval_(
 def serve(
     port: Annotated[int | None, typer.Option("--port", help="Port (default SAIGE_PORT, 8501).")] = None,
     host: Annotated[
-        str | None, typer.Option("--host", help="Bind address (default 127.0.0.1; anything else exposes Saige).")
+        str | None,
+        typer.Option("--host", help="Bind address (default 127.0.0.1; anything else exposes Saige)."),
     ] = None,
     data_dir: DataDir = None,
 ) -> None:

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(default=32, ge=1, description="Chunks embedded per batch.")
 
+    parse_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds one document may take to parse before the ingest stops with a one-line "
+        "error naming it (guards against malformed or hostile PDFs).",
+    )
+
     # --- chunking ----------------------------------------------------------------------------------
     chunk_tokens: int = Field(
         default=200,
@@ -63,7 +70,9 @@ class Settings(BaseSettings):
         le=256,
         description="Target chunk size in model tokens (the model reads at most 256, path included).",
     )
-    chunk_overlap: int = Field(default=32, ge=0, description="Overlap between chunks of a section, in tokens.")
+    chunk_overlap: int = Field(
+        default=32, ge=0, description="Overlap between chunks of a section, in tokens."
+    )
 
     # --- retrieval ---------------------------------------------------------------------------------
     # Defaults below were chosen on evals/questions.jsonl (H4, 2026-11-26): a grid over candidates

@@ -59,12 +59,15 @@ class Document(Record):
 
     id: str
     title: str
-    short_title: str = Field(description="A short name for citations and filters, e.g. 'NCSC/CISA Guidelines'")
+    short_title: str = Field(
+        description="A short name for citations and filters, e.g. 'NCSC/CISA Guidelines'"
+    )
     publisher: str
     published: str
     official_url: str
     download_url: str | None = Field(
-        default=None, description="Where `saige fetch` downloads the pinned bytes; None: supply the file yourself"
+        default=None,
+        description="Where `saige fetch` downloads the pinned bytes; None: supply the file yourself",
     )
     license: str
     redistributable: bool = Field(description="Whether the licence allows redistributing the file itself")

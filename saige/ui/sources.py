@@ -82,7 +82,7 @@ def show_hit(lib: Library, hit: Hit) -> None:
         path=ch.section_path,
         section=ch.section,
         pages=ch.pages_label,
-        url=doc.page_url(ch.page_start) if doc else "",
+        url=doc.page_url(ch.link_page) if doc else "",
         quotes=[ch.text],
         number=None,
     )

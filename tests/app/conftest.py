@@ -13,7 +13,7 @@ import pytest
 
 from saige.settings import Settings
 from tests.acceptance.conftest import real_settings  # noqa: F401  (the real-corpus index, for the browser test)
-from tests.app.corpus import build_app_corpus, settings_env
+from tests.app.app_corpus import build_app_corpus, settings_env
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "app.py"

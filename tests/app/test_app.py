@@ -16,7 +16,7 @@ from saige.types import STAGES
 from saige.ui.conversation import ChatEntry
 from saige.ui.state import ENTRIES, STAGE
 from tests.app.conftest import APP, Downloads
-from tests.app.corpus import FIELD_GUIDE_ID
+from tests.app.app_corpus import FIELD_GUIDE_ID
 
 TIMEOUT = 180
 

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from saige.settings import Settings
 from tests.app.conftest import APP
-from tests.app.corpus import settings_env
+from tests.app.app_corpus import settings_env
 
 pytestmark = pytest.mark.acceptance
 

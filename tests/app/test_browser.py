@@ -20,7 +20,7 @@ import pytest
 
 from saige.settings import Settings
 from tests.app.conftest import REPO
-from tests.app.corpus import settings_env
+from tests.app.app_corpus import settings_env
 from tests.conftest import real_corpus_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -40,7 +40,9 @@ def test_normalize_heading_matches_printed_variants(a: str, b: str) -> None:
 
 
 def test_normalize_heading_keeps_distinct_headings_distinct() -> None:
-    assert normalize_heading("Monitor your system's inputs") != normalize_heading("Monitor your system's behaviour")
+    assert normalize_heading("Monitor your system's inputs") != normalize_heading(
+        "Monitor your system's behaviour"
+    )
 
 
 def _chunk() -> Chunk:
@@ -77,7 +79,7 @@ def test_page_url_only_for_pdfs() -> None:
         id="x", title="T", short_title="T", publisher="P", published="2024", license="L",
         redistributable=True, sha256="0" * 64, file="x.pdf", kind="pdf",
     )  # fmt: skip
-    pdf = Document(official_url="https://example.org/a.pdf", **base)  # type: ignore[arg-type]
-    page = Document(official_url="https://example.org/collection", **base)  # type: ignore[arg-type]
+    pdf = Document(official_url="https://example.org/a.pdf", **base)
+    page = Document(official_url="https://example.org/collection", **base)
     assert pdf.page_url(10) == "https://example.org/a.pdf#page=10"
     assert page.page_url(10) == "https://example.org/collection"
