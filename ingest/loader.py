@@ -8,8 +8,10 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from saige.errors import CorpusError, SaigeError
 from saige.settings import Settings
@@ -63,27 +65,33 @@ def default_parse_timeout() -> float:
 def _time_limit(seconds: float | None) -> Iterator[None]:
     """Raise _ParseTimeout in this thread after `seconds` (a SIGALRM interval timer).
 
-    Only the main thread can receive signals: elsewhere (or without a limit) the body runs unguarded.
-    An outer timer already running is left alone (nested guards are not needed here).
+    Only the main thread receives signals: elsewhere (or without a limit) the body runs unguarded. An
+    outer SIGALRM timer (e.g. pytest-timeout's) is honoured: the earlier deadline fires first, the outer
+    handler gets its own alarm, and the outer timer is re-armed with what is left of it afterwards.
     """
-    if (
-        not seconds
-        or threading.current_thread() is not threading.main_thread()
-        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
-    ):
+    if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
+    started = time.monotonic()
+    outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
+    previous = signal.getsignal(signal.SIGALRM)
 
-    def expire(signum: int, frame: object) -> None:
+    def expire(signum: int, frame: Any) -> None:
+        if outer_left and outer_left < seconds and callable(previous):
+            previous(signum, frame)  # the outer deadline came first
+            return
         raise _ParseTimeout
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_left:
+            left = outer_left - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), outer_interval)
 
 
 def parse_file(document: Document, path: Path, *, timeout: float | None = None) -> ParsedDocument:

@@ -124,7 +124,46 @@ def select_points(
         per_hit[p.hit_index] = per_hit.get(p.hit_index, 0) + 1
         if len(chosen) >= max_points:
             break
-    return sorted(chosen, key=lambda p: (p.hit_index, p.start))
+    completed = [_complete_lead_in(p, hits[p.hit_index].chunk.text) for p in chosen]
+    # A completed lead-in may now contain another chosen sentence: keep the first, longer point.
+    kept: list[Point] = []
+    for p in sorted(completed, key=lambda p: (p.hit_index, p.start)):
+        if kept and kept[-1].hit_index == p.hit_index and p.start < kept[-1].end:
+            continue
+        kept.append(p)
+    return kept
+
+
+_BULLET = re.compile(r"\s*\n\s*[\u2022\u25cf\u25aa*\u2013-]?\s*")
+_ITEM_MARK = re.compile(r"[\u2022\u25cf\u25aa*\u2013-]")
+MAX_LEAD_IN_ITEMS = 4
+
+
+def _complete_lead_in(point: Point, text: str) -> Point:
+    """A sentence that ends with a colon ("you protect the model ... by:") means nothing without the items
+    after it: extend the point over the next few items of the same chunk, so the quote stays verbatim."""
+    if not text[point.start : point.end].rstrip().endswith(":"):
+        return point
+    end = point.end
+    for a, b in sentence_spans(text):
+        if a < point.end:
+            continue
+        gap = text[end:a]
+        if "\n" not in gap or not _ITEM_MARK.search(gap) or gap.strip(" \n\t\u2022\u25cf\u25aa*\u2013-"):
+            break  # items are bulleted lines; a paragraph after them ends the list
+        end = b
+        if sum(1 for _ in _BULLET.finditer(text[point.end : end])) >= MAX_LEAD_IN_ITEMS:
+            break
+    return Point(point.hit_index, point.start, end, point.score)
+
+
+def statement_text(quote: str) -> str:
+    """The quote as one line of an answer: the items of a lead-in joined with semicolons."""
+    head, _, rest = quote.partition(":")
+    if rest and "\n" in rest:
+        items = [" ".join(i.split()).rstrip(";.") for i in _BULLET.split(rest) if i.strip()]
+        return f"{head}: " + "; ".join(items) + "."
+    return " ".join(quote.split())
 
 
 def extractive_answer(
@@ -144,7 +183,7 @@ def extractive_answer(
         n = len(citations) + 1
         quote = chunk.text[p.start : p.end]
         citations.append(make_citation(n, chunk, quote, documents.get(chunk.doc_id)))
-        statement = markdown_text(strip_reference_marks(quote)).rstrip()
+        statement = markdown_text(strip_reference_marks(statement_text(quote))).rstrip()
         groups.setdefault(p.hit_index, []).append(f"- {statement} [{n}]")
     lead = _lead(hits[points[0].hit_index].chunk, documents, len(groups))
     blocks = [lead]

@@ -88,3 +88,31 @@ def test_abstention_names_the_nearest_headings_without_citations() -> None:
 def test_section_label_adds_the_stage_for_guidelines() -> None:
     chunk = CHUNKS[0].model_copy(update={"section_path": ["Raise staff awareness of threats and risks"]})
     assert section_label(chunk) == "Secure design › Raise staff awareness of threats and risks"
+
+
+def test_a_lead_in_sentence_carries_its_bulleted_items() -> None:
+    from saige.types import Chunk
+
+    text = (
+        "Attackers may reconstruct a model by querying it.\n"
+        "You protect the model and data from direct and indirect access, respectively, by:\n"
+        "\u2022 implementing standard cyber security best practices\n"
+        "\u2022 implementing controls on the query interface to detect exfiltration\n"
+        "To ensure that consuming systems can validate models, you share hashes of model files."
+    )
+    chunk = Chunk(
+        chunk_id="c1", doc_id=GUIDELINES, doc_title="Guidelines", section="Protect your model continuously",
+        section_path=["Secure deployment", "Protect your model continuously"], stage="Secure deployment",
+        page_start=14, page_end=14, text=text,
+    )  # fmt: skip
+    answer, citations = extractive_answer(
+        "How do we protect the model from direct and indirect access?", [Hit(chunk=chunk, rank=1, score=1.0)],
+        DOCS, IDF,
+    )  # fmt: skip
+    lead_in = next(c for c in citations if c.quote.startswith("You protect the model"))
+    assert lead_in.quote in text  # still verbatim
+    assert lead_in.quote.endswith("detect exfiltration")  # both items, not the next paragraph
+    assert (
+        "by: implementing standard cyber security best practices; implementing controls on the query "
+        f"interface to detect exfiltration. [{lead_in.n}]"
+    ) in answer
