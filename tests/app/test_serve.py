@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
+
+import pytest
 
 from saige.serve import app_path, serve_command, settings_env
 from saige.settings import Settings
@@ -18,7 +21,9 @@ def test_serve_command_binds_host_and_port_with_stats_off(tmp_path: Path) -> Non
     assert app_path().is_file()
 
 
-def test_settings_env_passes_every_setting_with_absolute_paths() -> None:
+def test_settings_env_passes_every_setting_with_absolute_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("SAIGE_")]:
+        monkeypatch.delenv(name)  # CI sets SAIGE_CORPUS_DIR; this test is about unset values
     env = settings_env(Settings(data_dir=Path("rel/data"), llm_provider="ollama", query_log=True))
     assert env["SAIGE_DATA_DIR"] == str(Path("rel/data").resolve())
     assert env["SAIGE_LLM_PROVIDER"] == "ollama" and env["SAIGE_QUERY_LOG"] == "true"
