@@ -12,37 +12,11 @@ from retrieval.embedder import load_embedder, token_counter
 from retrieval.index import current_pointer, open_current_store
 from saige.settings import Settings
 from saige.types import STAGES, Chunk, normalize_heading
+from tests.guidelines_spec import GUIDELINES_BY_STAGE, GUIDELINES_DOC
 
 pytestmark = pytest.mark.acceptance
 
-GUIDELINES = "ncsc-cisa-secure-ai-guidelines-2023"
-GUIDELINES_BY_STAGE = {
-    "Secure design": [
-        "Raise staff awareness of threats and risks",
-        "Model the threats to your system",
-        "Design your system for security as well as functionality and performance",
-        "Consider security benefits and trade-offs when selecting your AI model",
-    ],
-    "Secure development": [
-        "Secure your supply chain",
-        "Identify, track and protect your assets",
-        "Document your data, models and prompts",
-        "Manage your technical debt",
-    ],
-    "Secure deployment": [
-        "Secure your infrastructure",
-        "Protect your model continuously",
-        "Develop incident management procedures",
-        "Release AI responsibly",
-        "Make it easy for users to do the right things",
-    ],
-    "Secure operation and maintenance": [
-        "Monitor your system's behaviour",
-        "Monitor your system's inputs",
-        "Follow a secure by design approach to updates",
-        "Collect and share lessons learned",
-    ],
-}
+GUIDELINES = GUIDELINES_DOC
 
 
 @pytest.fixture(scope="module")

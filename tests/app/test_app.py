@@ -15,8 +15,8 @@ from saige.settings import Settings
 from saige.types import STAGES
 from saige.ui.conversation import ChatEntry
 from saige.ui.state import ENTRIES, STAGE
-from tests.app.conftest import APP, Downloads
 from tests.app.app_corpus import FIELD_GUIDE_ID
+from tests.app.conftest import APP, Downloads
 
 TIMEOUT = 180
 

@@ -6,8 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from saige.settings import Settings
-from tests.app.conftest import APP
 from tests.app.app_corpus import settings_env
+from tests.app.conftest import APP
 
 pytestmark = pytest.mark.acceptance
 

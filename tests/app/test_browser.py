@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 
 from saige.settings import Settings
-from tests.app.conftest import REPO
 from tests.app.app_corpus import settings_env
+from tests.app.conftest import REPO
 from tests.conftest import real_corpus_dir
+from tests.guidelines_spec import ALL_GUIDELINES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -35,25 +36,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 # The guideline headings of the Guidelines (the fixture corpus uses the same names).
-GUIDELINE_HEADINGS = (
-    "Raise staff awareness of threats and risks",
-    "Model the threats to your system",
-    "Design your system for security as well as functionality and performance",
-    "Consider security benefits and trade-offs when selecting your AI model",
-    "Secure your supply chain",
-    "Identify, track and protect your assets",
-    "Document your data, models and prompts",
-    "Manage your technical debt",
-    "Secure your infrastructure",
-    "Protect your model continuously",
-    "Develop incident management procedures",
-    "Release AI responsibly",
-    "Make it easy for users to do the right things",
-    "Monitor your system's behaviour",
-    "Monitor your system's inputs",
-    "Follow a secure by design approach to updates",
-    "Collect and share lessons learned",
-)
+GUIDELINE_HEADINGS = ALL_GUIDELINES
 XSS_QUESTION = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1"> what about this?'
 
 

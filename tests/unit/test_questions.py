@@ -12,36 +12,9 @@ from corpus.manifest import load_manifest
 from evals.harness import DEFAULT_QUESTIONS, EvalQuestion, load_questions
 from saige.settings import Settings
 from saige.types import STAGES, normalize_heading
+from tests.guidelines_spec import GUIDELINES_BY_STAGE, GUIDELINES_DOC
 
-GUIDELINES_DOC = "ncsc-cisa-secure-ai-guidelines-2023"
-# The 17 guidelines as printed, under their lifecycle stage.
-GUIDELINES: dict[str, list[str]] = {
-    "Secure design": [
-        "Raise staff awareness of threats and risks",
-        "Model the threats to your system",
-        "Design your system for security as well as functionality and performance",
-        "Consider security benefits and trade-offs when selecting your AI model",
-    ],
-    "Secure development": [
-        "Secure your supply chain",
-        "Identify, track and protect your assets",
-        "Document your data, models and prompts",
-        "Manage your technical debt",
-    ],
-    "Secure deployment": [
-        "Secure your infrastructure",
-        "Protect your model continuously",
-        "Develop incident management procedures",
-        "Release AI responsibly",
-        "Make it easy for users to do the right things",
-    ],
-    "Secure operation and maintenance": [
-        "Monitor your system's behaviour",
-        "Monitor your system's inputs",
-        "Follow a secure by design approach to updates",
-        "Collect and share lessons learned",
-    ],
-}
+GUIDELINES = GUIDELINES_BY_STAGE
 STAGE_OF = {normalize_heading(g): stage for stage, names in GUIDELINES.items() for g in names}
 INTRO_SECTIONS = [
     "Executive summary",
