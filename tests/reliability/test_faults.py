@@ -167,3 +167,30 @@ def test_ingest_killed_mid_write_later_batch(tmp_path: Path) -> None:
     assert answers(tc.settings) == before
     second = ingest(tc.settings, embedder=HashEmbedder())
     assert_clean(tc, second.collection, second.chunks)
+
+
+def test_parse_timeout_stops_the_ingest_and_the_old_index_answers(tmp_path: Path) -> None:
+    """SAIGE_PARSE_TIMEOUT reaches the pipeline: a document too slow to parse aborts the ingest with a
+    one-line error naming it, before the index is touched."""
+    from pypdf import PdfReader, PdfWriter
+
+    from saige.errors import CorpusError
+
+    tc = TestCorpus(tmp_path)
+    tc.add_pdf("alpha", ["threats", "supply"])
+    first = ingest(tc.settings, embedder=HashEmbedder())
+    before = answers(tc.settings)
+    writer = PdfWriter(clone_from=PdfReader(tc.add_pdf("slow", ["logging"])))
+    for _ in range(3000):
+        writer.add_page(writer.pages[1])
+    with (tc.corpus / "slow.pdf").open("wb") as out:
+        writer.write(out)
+    tc.register("slow", tc.corpus / "slow.pdf")
+    settings = tc.settings.model_copy(update={"parse_timeout": 0.5})
+    with pytest.raises(CorpusError) as info:
+        ingest(settings, embedder=HashEmbedder())
+    assert (
+        str(info.value) == f"{tc.corpus / 'slow.pdf'}: parsing took longer than 0.5 s (SAIGE_PARSE_TIMEOUT)"
+    )
+    assert answers(tc.settings) == before
+    assert build_collections(connect(tc.settings, create=False), tc.settings) == [first.collection]
