@@ -43,8 +43,10 @@ ingest: install
 serve: install
 	$(BIN)/saige serve
 
-## make bench: ingest, search/ask latency and load figures, printed
+## make bench: ingest, search/ask latency and load figures, printed (query and load run on the real index)
 bench: install-dev
+	$(BIN)/saige fetch
+	$(BIN)/saige ingest
 	$(BIN)/python -m evals.bench
 
 eval: install-dev

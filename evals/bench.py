@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         start = time.perf_counter()
         try:
-            code = entry()
+            result = entry()
+            # A main() may return its figures (a dict) rather than an exit code: only an int is a status.
+            code = result if isinstance(result, int) else 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except Exception as exc:
