@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from saige.errors import CorpusError
+from saige.errors import CorpusError, first_validation_error
 from saige.settings import Settings
 from saige.types import Document
 
@@ -60,9 +60,8 @@ def parse_manifest(text: str, source: str) -> list[Document]:
         try:
             doc = Document.model_validate(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(x) for x in first.get("loc", ())) or "document"
-            raise CorpusError(f"{where}.{loc}: {first.get('msg')}") from None
+            loc, msg, _ = first_validation_error(exc)
+            raise CorpusError(f"{where}.{loc or 'document'}: {msg}") from None
         if doc.id in seen:
             raise CorpusError(f"{where}.id: duplicate document id {doc.id!r}")
         seen.add(doc.id)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from evals.metrics import Outcome, Summary, gold_matches, normalized_set, summarize
-from saige.errors import SaigeError
+from saige.errors import SaigeError, first_validation_error
 from saige.settings import Settings
 from saige.types import STAGES, Turn
 
@@ -110,9 +110,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         try:
             q = EvalQuestion.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first.get("loc", ())) or "(line)"
-            raise SaigeError(f"{path}:{number}: field {field!r}: {first.get('msg')}") from None
+            field, msg, _ = first_validation_error(exc)
+            raise SaigeError(f"{path}:{number}: field {field or '(line)'!r}: {msg}") from None
         if q.id in seen:
             raise SaigeError(
                 f"{path}:{number}: field 'id': duplicate id {q.id!r} (first on line {seen[q.id]})"

@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from saige.errors import SaigeError
+from saige.errors import SaigeError, first_validation_error
 from saige.types import STAGES, Chunk, Document, Hit, normalize_heading, stable_id
 
 Status = Literal["not started", "in place", "not applicable"]
@@ -509,10 +509,9 @@ def load_review(data: bytes | str, name: str = "review file") -> DesignReview:
     try:
         return DesignReview.model_validate_json(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(x) for x in first.get("loc", ())) or "file"
-        msg = first.get("msg", "invalid")
-        if first.get("type") == "json_invalid":
+        loc, msg, kind = first_validation_error(exc)
+        loc = loc or "file"
+        if kind == "json_invalid":
             raise ReviewFileError(f"{name}: not a JSON file ({msg})") from None
         raise ReviewFileError(f"{name}: not a Saige design review ({loc}: {msg})") from None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class SaigeError(Exception):
     """A user-facing failure: printed as one line, exit code `exit_code`, no traceback."""
@@ -40,3 +42,11 @@ class QuestionError(SaigeError):
 
 class ModelIntegrityError(SaigeError):
     """The embedding model's weights do not match the pinned sha256."""
+
+
+def first_validation_error(exc: ValidationError) -> tuple[str, str, str]:
+    """The first problem of a pydantic ValidationError as (dotted field location, message, error type), for
+    one-line messages that name the field; the location is "" when the error is about the whole value."""
+    first = exc.errors()[0]
+    loc = ".".join(str(x) for x in first.get("loc", ()))
+    return loc, str(first.get("msg", "invalid")), str(first.get("type", ""))
