@@ -236,13 +236,14 @@ def guideline_refs(chunks: Iterable[Chunk], document: Document) -> list[Guidelin
                 page_start=c.page_start,
                 page_end=c.page_end,
                 order=c.section_order,
-                url=document.page_url(c.page_start),
+                url=document.page_url(c.link_page),
             )
             continue
+        if c.page_start is not None and (ref.page_start is None or c.page_start < ref.page_start):
+            ref.url = document.page_url(c.link_page)  # links count physical pages, not printed ones
         pages = [p for p in (ref.page_start, ref.page_end, c.page_start, c.page_end) if p is not None]
         if pages:
             ref.page_start, ref.page_end = min(pages), max(pages)
-            ref.url = document.page_url(ref.page_start)
     return sorted(refs.values(), key=lambda r: (STAGES.index(r.stage), r.order))
 
 
@@ -395,18 +396,18 @@ def _statements(text: str, wanted: Callable[[str], bool]) -> list[str]:
     return found
 
 
-def _page_of(statement: str, chunks: Sequence[Chunk], default: int | None) -> int | None:
-    """The page of the chunk that holds the statement's opening words (chunks of one section)."""
+def _chunk_of(statement: str, chunks: Sequence[Chunk]) -> Chunk | None:
+    """The chunk that holds the statement's opening words (chunks of one section), if any."""
     probe = normalize_heading(statement)[:60]
     for c in chunks:
         if probe and probe in normalize_heading(_flatten(c.text)):
-            return c.page_start
+            return c
     words = probe.split()[:6]
     short = " ".join(words)
     for c in chunks:
         if short and short in normalize_heading(_flatten(c.text)):
-            return c.page_start
-    return default
+            return c
+    return None
 
 
 def extract_controls(
@@ -416,7 +417,9 @@ def extract_controls(
     own = [c for c in chunks if c.doc_id == ref.doc_id and list(c.section_path) == ref.section_path]
     controls = []
     for statement in control_statements(text):
-        page = _page_of(statement, own, ref.page_start)
+        chunk = _chunk_of(statement, own)
+        page = chunk.page_start if chunk is not None else ref.page_start
+        url = document.page_url(chunk.link_page) if chunk is not None else ref.url
         controls.append(
             Control(
                 control_id=stable_id(ref.key, statement),
@@ -426,7 +429,7 @@ def extract_controls(
                 stage=ref.stage,
                 guideline=ref.heading,
                 page=page,
-                url=document.page_url(page),
+                url=url,
             )
         )
     return controls

@@ -241,3 +241,22 @@ def test_bad_review_files_give_one_line_errors(data: bytes, message: str) -> Non
         load_review(data, name="r.json")
     assert message in str(exc.value)
     assert "\n" not in str(exc.value)
+
+
+def test_links_open_the_physical_pdf_page_when_printed_numbers_differ() -> None:
+    # A document whose printed page 12 is the 16th page of the file (front matter before page 1).
+    shifted = [c.model_copy(update={"pdf_page_start": (c.page_start or 0) + 4}) for c in _chunks()]
+    refs = guideline_refs(shifted, GUIDELINES)
+    protect = next(r for r in refs if r.heading == "Protect your model continuously")
+    assert protect.page_start == 12 and protect.url.endswith("#page=16")
+    review = build_review(
+        documents=[GUIDELINES],
+        chunks=shifted,
+        section_text=_section_text,
+        description="",
+        flags=["public_api", "agents"],
+    )
+    group = next(g for g in review.guidelines if g.guideline.heading == "Protect your model continuously")
+    control = group.controls[0]
+    assert control.citation.endswith("p. 12")  # the printed page is cited
+    assert control.url.endswith("#page=16")  # the link opens the physical page
