@@ -265,6 +265,84 @@ class Answer(Record):
         }
 
 
+ControlKind = Literal[
+    "stage",
+    "guideline",
+    "statement",
+    "function",
+    "category",
+    "subcategory",
+    "risk",
+    "action",
+    "practice",
+    "task",
+    "principle",
+    "provision",
+    "section",
+    "item",
+]
+
+
+class ControlField(Record):
+    """One of a control's own extra columns, named as the document prints it (e.g. "GAI Risks",
+    "Informative References", "Example measures: Chatbot app")."""
+
+    name: str
+    value: str
+
+
+class Control(Record):
+    """One control of a framework, parsed whole from the document's own structure.
+
+    `control_id` is the identifier as printed ("GV-1.2-001", "PW.1.2", "MAP 4.2", "5.3"). For controls the
+    document does not number (the Guidelines' stages, guidelines and statements), `printed_id` is False and
+    `control_id` is a stable key derived from the path, which is never shown as if the document printed it.
+    """
+
+    doc_id: str
+    control_id: str
+    printed_id: bool = True
+    kind: ControlKind
+    title: str = ""
+    statement: str = Field(default="", description="The control's text, verbatim")
+    parent_id: str | None = Field(default=None, description="control_id of the parent in the same document")
+    path: list[str] = Field(default_factory=list, description="Titles from the top of the document down")
+    stage: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    pdf_page_start: int | None = Field(default=None, description="1-based physical PDF page (#page= links)")
+    fields: list[ControlField] = Field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """Unique across the corpus: document id and identifier."""
+        return f"{self.doc_id}::{self.control_id}"
+
+    @property
+    def link_page(self) -> int | None:
+        return self.pdf_page_start if self.pdf_page_start is not None else self.page_start
+
+
+Provenance = Literal["published-in-corpus", "published-elsewhere", "computed"]
+
+
+class CrosswalkLink(Record):
+    """A link from one control to another, labelled with where the link comes from.
+
+    "published-in-corpus": the document itself states it (a 600-1 action under its AI RMF subcategory, an
+    SP 800-218A informative reference); "published-elsewhere": a published mapping outside the corpus (OWASP
+    AI Exchange, CC0); "computed": nearest by similarity, shown as "similar", never as a published mapping.
+    """
+
+    source: str = Field(description="Control.key of the source control")
+    target: str = Field(description="Control.key of the target, or an external control's name")
+    target_label: str = ""
+    target_url: str | None = None
+    provenance: Provenance
+    origin: str = Field(description="Where the link is stated: document and page, or the mapping's permalink")
+    score: float | None = Field(default=None, description="Similarity, for computed links only")
+
+
 def stable_id(*parts: str) -> str:
     """A short deterministic id from its parts."""
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
