@@ -1,88 +1,203 @@
-"""Questions are data: instructions aimed at the assistant are taken out before searching and answering.
+"""Questions are data: a question is never screened for its vocabulary.
 
-`screen_question` removes the sentences of a question that address Saige rather than ask about the corpus
-(ignore your instructions, reveal your prompt or secrets, role-play, disable citations, write an exploit)
-and any HTML or markup payload, and returns what is left to search for. A question that is nothing but
-such instructions is declined (the service abstains) instead of being searched or sent to an LLM.
+The corpus is about attacks, so its readers ask about jailbreaks, system prompts, backdoors, payloads and
+attackers. Saige answers such questions; nothing here looks for attack words.
+
+`screen_question` does two things, neither of which depends on what the question is about:
+
+- It strips HTML and markup (tags, comments) from the text that is searched: markup is not a question.
+  When the input asks something and also gives the assistant commands, the command sentences are left out
+  of the search query (never out of consideration: nothing is declined for them).
+- It recognises input that asks nothing of the corpus: no sentence is a question or a request for information
+  (no question mark, no "what/how/why/can/should...", no "explain/describe/list/tell me..."), and some
+  sentence is a command aimed at the assistant itself (an imperative such as "ignore...", "print...",
+  "pretend...", or a sentence about "you/your"). Such input is declined with its own message ("this asks me
+  to change how I work"), distinct from "the corpus does not cover this question".
+
+A bare topic ("prompt injection mitigations") is neither a question nor a command: it is searched. Any
+sentence that asks something, whatever else the input contains, means the input is searched and answered
+from the documents (the extractive answerer only quotes them and cannot be instructed; the LLM answerer
+gets the question inside a delimited data block, and its output is checked after generation).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from retrieval.tokenize import content_terms
 
 _TAG = re.compile(r"<!--.*?-->|<\s*/?\s*[A-Za-z][^<>]{0,200}>", re.DOTALL)
-_SENTENCE = re.compile(r"[^.!?:\n]+(?:[.!?:]+|$)")
+_SENTENCE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|$)")
+_WORD = re.compile(r"[a-z][a-z'\u2019-]*")
+_CLAUSE = re.compile(r"\b(?:and|then|but|so|also|please)\b|[,:;]")
 
-_HOSTILE = re.compile(
-    r"|".join(
-        [
-            # override the rules
-            r"\b(?:ignore|disregard|forget|override|bypass)\b[^.?!]{0,40}\b(?:instructions?|rules?|prompts?|"
-            r"documents?|sources?|context|corpus|guidelines|guardrails?|policy|policies)\b",
-            r"\bnew (?:instructions?|rules?|task)\b",
-            r"\b(?:system|admin(?:istrator)?|developer) (?:override|message|mode|note)\b",
-            r"\btrusted (?:admin|system|developer)\b",
-            # reveal the prompt, configuration or secrets
-            r"\b(?:reveal|print|show|repeat|output|display|leak|dump|echo|share|tell me|give me|list|"
-            r"translate)\b[^.?!]{0,40}\b(?:system prompt|(?:your|hidden|initial|original) "
-            r"(?:instructions?|prompt|rules)|api keys?|environment variables?|secrets?|passwords?|"
-            r"credentials?|tokens? you|your configuration)",
-            # role-play and persona changes
-            r"\byou are now\b|\bact as\b|\bpretend\b|\brole-?play as\b|\bfrom now on\b|"
-            r"\bdeveloper mode\b|\bin the voice of\b|\bstay in character\b|"
-            r"\b(?:answer|talk|respond|reply) (?:as|like) a\b|"
-            r"\bforget (?:you|that you|who you)\b",
-            # answer-format tampering
-            r"\b(?:disable|skip|omit|drop|without|no)\b[^.?!]{0,20}\b(?:citations?|sources?|references?)\b",
-            r"\b(?:reply|respond|answer|say)\b[^.?!]{0,15}\b(?:only|exactly)\b",
-            r"\bcite it as\b|\binvent (?:a|an|some)\b",
-            # requests for attack tooling
-            r"\b(?:write|create|generate|build|give me)\b[^.?!]{0,40}\b(?:payload|exploit|malware|ransomware|"
-            r"keylogger|phishing (?:email|page)|backdoor)\b",
-        ]
-    ),
-    re.IGNORECASE,
+# Words that open a question (interrogatives and inverted auxiliaries).
+_ASKING = frozenset(
+    [
+        "what",
+        "how",
+        "why",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "whether",
+        "is",
+        "are",
+        "was",
+        "were",
+        "am",
+        "can",
+        "could",
+        "should",
+        "would",
+        "shall",
+        "will",
+        "may",
+        "might",
+        "must",
+        "do",
+        "does",
+        "did",
+        "has",
+        "have",
+        "had",
+        "isn't",
+        "aren't",
+        "can't",
+        "couldn't",
+        "shouldn't",
+        "wouldn't",
+        "doesn't",
+        "don't",
+        "didn't",
+    ]
 )
+# Imperatives that ask for information (a request about the corpus, not about the assistant).
+_REQUESTING = frozenset(
+    [
+        "explain",
+        "describe",
+        "summarise",
+        "summarize",
+        "list",
+        "outline",
+        "compare",
+        "define",
+        "tell",
+        "show",
+        "give",
+        "name",
+        "identify",
+        "find",
+        "search",
+        "discuss",
+        "clarify",
+        "elaborate",
+        "detail",
+        "walk",
+        "recommend",
+        "suggest",
+        "help",
+        "provide",
+    ]
+)
+# Imperatives that direct the assistant's own behaviour (how it answers, who it is), not a topic: a sentence
+# opening with one of these, or speaking about "you/your", is aimed at the assistant. Attack vocabulary
+# (bypass, override, jailbreak, leak, payload...) is deliberately absent: those are topics of the corpus.
+_DIRECTING = frozenset(
+    [
+        "ignore",
+        "disregard",
+        "forget",
+        "pretend",
+        "act",
+        "behave",
+        "become",
+        "roleplay",
+        "role-play",
+        "imagine",
+        "obey",
+        "respond",
+        "reply",
+        "answer",
+        "say",
+        "print",
+        "output",
+        "repeat",
+        "translate",
+        "write",
+        "confirm",
+        "stop",
+        "switch",
+        "speak",
+        "talk",
+        "stay",
+        "from",
+        "never",
+        "always",
+    ]
+)
+_SECOND_PERSON = frozenset(["you", "your", "yours", "yourself", "you're", "you’re", "u"])
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
+
+
+def _asks(sentence: str) -> bool:
+    """The sentence is a question or a request for information (in any of its clauses)."""
+    if "?" in sentence:
+        return True
+    for clause in _CLAUSE.split(sentence):
+        words = _words(clause)
+        if words and (words[0] in _ASKING or words[0] in _REQUESTING):
+            return True
+    return False
+
+
+def _directs(sentence: str) -> bool:
+    """The sentence is a command or a statement aimed at the assistant itself."""
+    if any(w in _SECOND_PERSON for w in _words(sentence)):
+        return True
+    return any(words[0] in _DIRECTING for words in map(_words, _CLAUSE.split(sentence)) if words)
 
 
 @dataclass
 class Screened:
+    """What is searched (the text without markup) and whether the input asks anything of the corpus."""
+
     query: str
-    removed: list[str] = field(default_factory=list)
     markup_removed: bool = False
+    instructions_only: bool = False
 
     @property
     def declined(self) -> bool:
-        """Instructions were removed and nothing is left to ask about.
-
-        A plain question with few content words ("And how do we document it?") is not declined: it may be a
-        follow-up, resolved against the conversation, and weak evidence still makes Saige abstain.
-        """
-        return self.changed and not content_terms(self.query)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.removed) or self.markup_removed
+        """The input asks nothing of the corpus: it only tells the assistant how to behave."""
+        return self.instructions_only
 
 
 def screen_question(question: str) -> Screened:
     text = _TAG.sub(" ", question)
     markup_removed = text != question
-    kept: list[str] = []
-    removed: list[str] = []
-    for m in _SENTENCE.finditer(text):
-        sentence = m.group(0).strip()
-        if not sentence:
-            continue
-        if _HOSTILE.search(sentence):
-            removed.append(sentence)
-        else:
-            kept.append(sentence)
-    query = " ".join(" ".join(kept).split())
-    # "Real question: what is ...?" - drop the lead-in label left behind by an injection.
-    query = re.sub(r"^(?:real|actual|my)\s+question\s*:\s*", "", query, flags=re.IGNORECASE)
-    query = re.sub(r"^(?:actually|anyway|ok(?:ay)?|so)\s*,?\s+", "", query, flags=re.IGNORECASE)
-    return Screened(query=query, removed=removed, markup_removed=markup_removed)
+    query = " ".join(text.split())
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(query)]
+    sentences = [s for s in sentences if content_terms(s) or _words(s)]
+    asks = any(_asks(s) for s in sentences)
+    # A sentence that is neither a question nor a command (a bare topic, a statement about the user's
+    # system) is something to search for; only commands aimed at the assistant ask nothing of the corpus.
+    topic = any(not _directs(s) and not s.rstrip().endswith(":") for s in sentences if not _asks(s))
+    directs = any(_directs(s) for s in sentences)
+    instructions_only = bool(sentences) and directs and not asks and not topic
+    if not query and markup_removed:
+        instructions_only = True  # nothing but markup: nothing to search for
+    elif directs and not instructions_only:
+        # Commands to the assistant beside a real question are not searched for (they are not what is asked);
+        # any sentence that asks, whatever its words, is kept.
+        kept = [s for s in sentences if _asks(s) or not _directs(s)]
+        query = " ".join(kept) or query
+        query = re.sub(r"^(?:actually|anyway|ok(?:ay)?|so)\s*,?\s+", "", query, flags=re.IGNORECASE)
+    return Screened(query=query, markup_removed=markup_removed, instructions_only=instructions_only)

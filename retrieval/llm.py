@@ -66,11 +66,16 @@ _INJECTION = re.compile(
     r"|system prompt|you are now|new instructions|developer mode|jailbreak",
     re.IGNORECASE,
 )
+# An instruction planted in a source asks for a literal: a quoted string, a word after "only/exactly/with",
+# or a shouted token ("say PWNED"). Ordinary prose ("output harmful content or write malicious code") names
+# no literal, so its words never become targets.
 _PLANTED_OUTPUT = re.compile(
-    r"\b(?:say|reply|respond|answer|output|print|write|type)\s+(?:with\s+|only\s+|exactly\s+)*"
-    r"[\"'\u201c\u2018]?([A-Za-z0-9_!-]{3,40})",
-    re.IGNORECASE,
+    r"\b(?:say|reply|respond|answer|output|print|write|type)\s+"
+    r"(?:(?:with\s+|only\s+|exactly\s+)+[\"'\u201c\u2018]?([A-Za-z0-9_!-]{3,40})"
+    r"|[\"'\u201c\u2018]([A-Za-z0-9_!-]{3,40})"
+    r"|([A-Z][A-Z0-9_!-]{2,39})(?=\s*(?:[.!,;:\"')\]]|$)))",
 )
+_TOKENS = re.compile(r"[A-Za-z0-9_!-]+")
 
 
 def _escape_data(text: str) -> str:
@@ -223,15 +228,35 @@ def leaks_system_prompt(output: str) -> bool:
 
 
 def planted_outputs(hits: Sequence[Hit]) -> dict[int, list[str]]:
-    """Per source number, words an instruction planted in the source asks the model to output."""
+    """Per source number, the literals an instruction planted in the source asks the model to output."""
     found: dict[int, list[str]] = {}
     for n, h in enumerate(hits, start=1):
         text = h.chunk.text
         if not _INJECTION.search(text):
             continue
-        targets = [m.group(1) for m in _PLANTED_OUTPUT.finditer(text)]
-        found[n] = [t for t in targets if t.lower() not in {"the", "that", "this", "you", "your"}]
+        targets = [next(g for g in m.groups() if g) for m in _PLANTED_OUTPUT.finditer(text)]
+        targets = [t for t in targets if t.lower() not in {"the", "that", "this", "you", "your"}]
+        if targets:
+            found[n] = list(dict.fromkeys(targets))
     return found
+
+
+def _reports_source(line: str, target: str, source: str) -> bool:
+    """The line repeats the source's own words around the target (an answer *about* the text), rather
+    than emitting the target on its own as the planted instruction asked."""
+    line_tokens = [t.lower() for t in _TOKENS.findall(line)]
+    source_tokens = [t.lower() for t in _TOKENS.findall(source)]
+    low = target.lower()
+    grams = {
+        tuple(source_tokens[i : i + 3])
+        for i in range(len(source_tokens) - 2)
+        if low in source_tokens[i : i + 3]
+    }
+    return any(
+        tuple(line_tokens[i : i + 3]) in grams
+        for i in range(len(line_tokens) - 2)
+        if low in line_tokens[i : i + 3]
+    )
 
 
 @dataclass
@@ -257,11 +282,16 @@ def check_output(output: str, hits: Sequence[Hit], documents: Mapping[str, Docum
     planted = planted_outputs(hits)
     for n, targets in planted.items():
         warnings.append(f"source [{n}] contains text that looks like instructions; it was treated as data")
+        source = hits[n - 1].chunk.text
         for target in targets:
             pattern = re.compile(r"(?<![A-Za-z0-9])" + re.escape(target) + r"(?![A-Za-z0-9])", re.IGNORECASE)
-            if pattern.search(text):
-                lines = [ln for ln in text.splitlines() if not pattern.search(ln)]
-                text = "\n".join(lines).strip()
+            obeying = [
+                ln
+                for ln in text.splitlines()
+                if pattern.search(ln) and not _reports_source(ln, target, source)
+            ]
+            if obeying:
+                text = "\n".join(ln for ln in text.splitlines() if ln not in obeying).strip()
                 warnings.append(
                     f"removed output that followed an instruction planted in source [{n}] (said {target!r})"
                 )

@@ -17,7 +17,13 @@ from saige.errors import QuestionError, SaigeError
 from saige.settings import Settings
 from saige.types import Answer, Chunk, Document, Hit, Turn, normalize_stage
 
-DECLINED = "the question only gives instructions to the assistant"
+DECLINED = "the input only gives instructions to the assistant"
+# Said when the input asks nothing of the corpus (see retrieval/guard.py); distinct from NOT_COVERED.
+INSTRUCTIONS_DECLINED = (
+    "This asks me to change how I work, not about the guidance. Saige answers questions about the guidance "
+    "in its corpus, quoting and citing the documents; it does not take on roles, reveal its instructions or "
+    'write other content. Ask about the guidance, for example: "How can an attacker bypass guardrails?"'
+)
 
 
 class Saige:
@@ -237,13 +243,7 @@ class Saige:
         )
 
     def _abstain(self, question: str, resolved: str, result: SearchResult, mode: str, why: str) -> Answer:
-        if why == DECLINED:
-            text = (
-                f"{NOT_COVERED} Saige answers questions about the guidance in its corpus and does not follow "
-                "instructions given in questions."
-            )
-        else:
-            text = abstain_answer(result.hits, self._documents)
+        text = INSTRUCTIONS_DECLINED if why == DECLINED else abstain_answer(result.hits, self._documents)
         return Answer(
             question=question,
             answer=text,
@@ -252,6 +252,7 @@ class Saige:
             hits=result.hits,
             mode="llm" if mode != "none" else "extractive",
             resolved_query=resolved if resolved != question else None,
+            declined=why == DECLINED,
         )
 
     def ask(
@@ -295,10 +296,6 @@ class Saige:
             answer = self._extractive(text, resolved, result)
         else:
             answer = yield from self._llm_stream(text, resolved, result, provider)
-        removed = screen_question(text).removed
-        if removed:
-            note = "ignored instructions in the question: " + "; ".join(r[:80] for r in removed)
-            answer = answer.model_copy(update={"warnings": [note, *answer.warnings]})
         if provider == "none" or weak is not None:
             yield answer.answer
         self._log(answer, time.perf_counter() - started)

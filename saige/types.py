@@ -250,6 +250,10 @@ class Answer(Record):
         default_factory=list,
         description="Citation check results: removed unknown markers, uncited sentences",
     )
+    declined: bool = Field(
+        default=False,
+        description="Declined because the input asks nothing of the corpus (only instructions to the assistant)",
+    )
 
     def as_record(self) -> dict[str, Any]:
         """The JSON shape of `saige ask --json`."""
@@ -262,6 +266,7 @@ class Answer(Record):
             "mode": self.mode,
             "resolved_query": self.resolved_query,
             "warnings": self.warnings,
+            "declined": self.declined,
         }
 
 
