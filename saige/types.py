@@ -231,9 +231,27 @@ class Citation(Record):
         return self.model_dump(exclude={"chunk_id"})
 
 
+class AnswerPoint(Record):
+    """One numbered key point of an answer: what it says, the citation it carries and where it comes from."""
+
+    n: int = Field(description="The citation number [n] the point carries")
+    text: str = Field(description="The point as shown (plain text, without its marker)")
+    doc_id: str
+    section: str
+    section_path: list[str] = Field(default_factory=list)
+    stage: str | None = None
+    controls: list[str] = Field(default_factory=list, description="Control ids the point's source states")
+
+
 class Turn(Record):
+    """One turn of a conversation. An assistant turn may keep its structured answer (citations, points), so
+    follow-ups resolve against what was actually answered; plain `{role, content}` turns work too."""
+
     role: Literal["user", "assistant"]
     content: str
+    citations: list[Citation] = Field(default_factory=list)
+    points: list[AnswerPoint] = Field(default_factory=list)
+    abstained: bool = Field(default=False, description="The assistant said the corpus does not cover it")
 
 
 class Answer(Record):
@@ -250,6 +268,23 @@ class Answer(Record):
         default_factory=list,
         description="Citation check results: removed unknown markers, uncited sentences",
     )
+    points: list[AnswerPoint] = Field(
+        default_factory=list, description="The numbered key points, each with its section and stage"
+    )
+    followup: str | None = Field(
+        default=None,
+        description="How a follow-up was resolved: expand, pick, stage, analogous, rewrite (None: not one)",
+    )
+
+    def as_turn(self) -> Turn:
+        """This answer as an assistant turn of a conversation (structured, for follow-ups)."""
+        return Turn(
+            role="assistant",
+            content=self.answer,
+            citations=self.citations,
+            points=self.points,
+            abstained=self.abstained,
+        )
 
     def as_record(self) -> dict[str, Any]:
         """The JSON shape of `saige ask --json`."""
@@ -262,6 +297,8 @@ class Answer(Record):
             "mode": self.mode,
             "resolved_query": self.resolved_query,
             "warnings": self.warnings,
+            "points": [p.model_dump() for p in self.points],
+            "followup": self.followup,
         }
 
 
