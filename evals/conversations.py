@@ -141,7 +141,9 @@ def replay(engine: Saige, conv: Conversation, *, plain: bool = False) -> tuple[l
         if i == 0:
             continue
         gold = normalized_set(t.sections)
-        matches = [bool(gold_matches(h.chunk.doc_id, h.chunk.section_path, t.docs, gold)) for h in answer.hits]
+        matches = [
+            bool(gold_matches(h.chunk.doc_id, h.chunk.section_path, t.docs, gold)) for h in answer.hits
+        ]
         ok = not answer.abstained
         scores.append(
             TurnScore(

@@ -254,6 +254,38 @@ class Turn(Record):
     abstained: bool = Field(default=False, description="The assistant said the corpus does not cover it")
 
 
+class SectionRef(Record):
+    """A section an answer drew on, as a follow-up refers to it ("the first point", "that stage")."""
+
+    doc_id: str
+    section: str
+    section_path: list[str] = Field(default_factory=list)
+    stage: str | None = None
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        return (self.doc_id, tuple(self.section_path))
+
+
+FollowupKind = Literal["new", "rewrite", "expand", "pick", "stage", "analogous"]
+
+
+class FollowupPlan(Record):
+    """How a question relates to the conversation: a new question, a rewrite of a follow-up, more depth on
+    one section of the last answer ("expand", "pick"), the stage of that section, or the analogous guidance
+    in another stage or for another audience."""
+
+    kind: FollowupKind
+    query: str = Field(description="What to search")
+    target: SectionRef | None = Field(default=None, description="The section the follow-up is about")
+    stage: str | None = Field(default=None, description="The stage to search in (analogous)")
+    audience: str | None = Field(default=None, description="The audience named (analogous)")
+    exclude: list[SectionRef] = Field(
+        default_factory=list, description="Sections of the last answer (analogous: look elsewhere)"
+    )
+    previous: list[SectionRef] = Field(default_factory=list, description="Sections of the last answer")
+
+
 class Answer(Record):
     question: str
     answer: str = Field(description="Markdown with [n] citation markers")
