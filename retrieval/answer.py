@@ -352,6 +352,7 @@ def shared_terms(question: str, texts: Sequence[str]) -> list[str]:
     for w in words(question):
         if w in STOP_WORDS or w in QUERY_FILLER or len(w) < 4:
             continue
+        w = w.removesuffix("'s")
         if stem(w.replace("'", "")) in toks and w not in out:
             out.append(w)
     return out
@@ -370,10 +371,11 @@ def default_lead(question: str, documents: Mapping[str, Document]) -> LeadFn:
             if chunk.doc_id != top.doc_id:
                 label += f" ({markdown_text(doc_name(chunk, documents))})"
             terms = shared_terms(question, qs)
-            extra.append(label + (f" on {markdown_text(', '.join(terms[:3]))}" if terms else ""))
+            extra.append(
+                label + (f" also covers {markdown_text(', '.join(terms[:3]))}" if terms else " is related")
+            )
         if extra:
-            text += "; " + "; ".join(extra) + (" also answer" if len(extra) > 1 else " also answers")
-            text += " part of it"
+            text += "; " + "; ".join(extra)
         return text + ". The key points, quoted from the sources:"
 
     return lead

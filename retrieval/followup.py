@@ -381,14 +381,13 @@ def plan_followup(
     good = answered_history(history)
     idx = previous_user_index(good)
     if idx is None:
-        return FollowupPlan(kind="new", query=question)
+        return FollowupPlan(kind="new", query=question, topic=topic_of(question, drop_stage=True))
     prior = good[: idx + 1]
     reply = good[idx + 1] if idx + 1 < len(good) else None
     points = answer_points(reply, catalogue) if reply is not None else []
     sections = answer_sections(reply, catalogue) if reply is not None else []
     previous_plan = plan_followup(good[idx].content, good[:idx], catalogue)
-    topic = topic_of(previous_plan.query, drop_stage=True) if previous_plan.kind != "new" else ""
-    topic = topic or topic_of(good[idx].content, drop_stage=True)
+    topic = previous_plan.topic or topic_of(previous_plan.query, drop_stage=True)
 
     new_words = _new_topic(question)
     ordinal = _ordinal(question)
@@ -407,7 +406,7 @@ def plan_followup(
         return " ".join(f"{ref.section} {topic}".split())
 
     if short and not new_words and asks_stage and target is not None:
-        return FollowupPlan(kind="stage", query=focus(target), target=target, previous=sections)
+        return FollowupPlan(kind="stage", query=focus(target), target=target, previous=sections, topic=topic)
     stage = named_stage(question)
     if short and stage is not None and leans and _audience(question) is None:
         extra = " ".join(new_words)
@@ -423,14 +422,17 @@ def plan_followup(
             query=query,
             audience=audience,
             exclude=[],
+            topic=topic,
             previous=sections,
         )
     if short and not new_words and (leans or ordinal is not None) and not asks_stage:
         if target is not None:
             kind: FollowupKind = "pick" if ordinal is not None else "expand"
-            return FollowupPlan(kind=kind, query=focus(target), target=target, previous=sections)
+            return FollowupPlan(kind=kind, query=focus(target), target=target, previous=sections, topic=topic)
         if topic:
-            return FollowupPlan(kind="expand", query=topic, previous=sections)
+            return FollowupPlan(kind="expand", query=topic, previous=sections, topic=topic)
     resolved = resolve(question, prior + ([reply] if reply is not None else []), rewriter)
     kind = "rewrite" if resolved != question else "new"
-    return FollowupPlan(kind=kind, query=resolved, previous=sections)
+    return FollowupPlan(
+        kind=kind, query=resolved, previous=sections, topic=topic_of(resolved, drop_stage=True)
+    )

@@ -284,6 +284,7 @@ class FollowupPlan(Record):
         default_factory=list, description="Sections of the last answer (analogous: look elsewhere)"
     )
     previous: list[SectionRef] = Field(default_factory=list, description="Sections of the last answer")
+    topic: str = Field(default="", description="The conversation's topic words this plan carries on")
 
 
 class Answer(Record):
