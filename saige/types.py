@@ -84,9 +84,24 @@ class Document(Record):
 
         Pass `Chunk.link_page`, not the printed page number: `#page=` counts physical pages.
         """
-        if page is not None and self.official_url.lower().endswith(".pdf"):
+        if page is not None and self.kind == "pdf" and self.official_is_pdf:
             return f"{self.official_url}#page={page}"
         return self.official_url
+
+    @property
+    def official_is_pdf(self) -> bool:
+        """Whether the official URL is a PDF file (else a web page or collection, which has no pages)."""
+        return self.official_url.lower().split("?", 1)[0].split("#", 1)[0].endswith(".pdf")
+
+    def link_label(self, pages: str = "") -> str:
+        """What a link to the official document opens, said truthfully: a PDF at a page, a web page (whose
+        content Saige cites from the PDF copy's pages), or a document Saige reads as a text extraction."""
+        if self.kind == "text-extraction":
+            return "official document (Saige reads a text extraction; no page anchor)"
+        if not self.official_is_pdf:
+            where = f"; {pages} of the PDF copy" if pages else ""
+            return f"official web page (no page anchor{where})"
+        return f"official PDF, {pages}" if pages else "official PDF"
 
 
 class Block(Record):
