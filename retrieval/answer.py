@@ -97,8 +97,13 @@ _DEFINITION_SENTENCE = re.compile(
     r"|\boccurs?\s+when\b|\bis\s+called\b|\bknown\s+as\b",
     re.IGNORECASE,
 )
-_DANGLING_END = re.compile(r"(?::|\bsuch as|\bincluding|\binclude|\bthe following|\bas follows)\s*$", re.I)
-_GLUED = re.compile(r"[a-z]{3,}\s+(?:To|The|This|These|You|We|It|In|For|If|When|An?|Our|They|Such)\s+[a-z]")
+_DANGLING_END = re.compile(
+    r"(?::|\bsuch as|\binclud(?:e|es|ing)|\bthe following|\bas follows|\bfor example)\s*$", re.I
+)
+# A lower-case word, then a capitalised sentence opener: two sentences run together (a lost line break).
+_GLUED = re.compile(
+    r"\b[a-z]{3,}\s+(?:To|The|This|These|You|We|It|In|For|If|When|Our|They|Such|However|Where|Each)\s+[a-z]{2,}"
+)
 
 
 def question_intent(question: str) -> Intent:
@@ -136,13 +141,13 @@ def not_a_point(sentence: str, headings: Sequence[str] = ()) -> str | None:
     norm = normalize_heading(flat)
     if any(norm == normalize_heading(h) for h in headings if h.strip()):
         return "heading"
-    if not re.search(r"[.!;:)\]\"\u201d]$", flat) and (
+    if not re.search(r"[.!;)\]\"\u201d]$", flat) and (
         _title_case_share(flat) >= 0.6 or len(flat.split()) <= 6
     ):
         return "label"
     if ";" in flat and all(_title_case_share(part) >= 0.6 for part in flat.split(";") if part.strip()):
         return "label"
-    if "\n" in sentence.strip() and _GLUED.search(flat):
+    if _GLUED.search(flat):
         return "glued"
     return None
 
@@ -166,7 +171,8 @@ def _sentence_points(
             if n_words < 5:
                 continue
             completed = _complete_lead_in(Point(i, a, b, 0.0), text)
-            if not_a_point(text[a : completed.end], hit.chunk.section_path) is not None:
+            shown = strip_reference_marks(statement_text(text[a : completed.end]))
+            if not_a_point(shown, hit.chunk.section_path) is not None:
                 continue
             toks = set(tokenize(sent))
             lexical = sum(w for t, w in weights.items() if t in toks) / total

@@ -348,7 +348,8 @@ def _new_topic(question: str) -> list[str]:
     return [
         w
         for w in _content_words(question)
-        if w not in _STAGE_WORDS
+        if not w.isdigit()
+        and w not in _STAGE_WORDS
         and w not in _META_WORDS
         and w not in _STAGE_OF_WORD
         and w not in _STAGE_QUESTION
