@@ -47,11 +47,20 @@ _HOW = re.compile(
     r"^\s*how\b|\bwhat\s+(?:should|can|must|do)\s+(?:we|i|you|organi[sz]ations?|developers?|providers?)\b",
     re.I,
 )
+_ACTION_VERBS = (
+    "implement|use|apply|adopt|consider|establish|restrict|limit|validate|monitor|protect|ensure|log|review|test"
+    "|verify|encrypt|authenticate|assess|document|track|train|conduct|perform|maintain|define|identify|enforce"
+    "|require|provide|create|keep|make|avoid|do not|don't|sanitise|sanitize|filter|detect|isolate|separate"
+    "|segregate|red[- ]team|limit|update|patch|audit|secure|harden|minimi[sz]e|reduce|prevent|respond|report"
+)
+# An action sentence says what to do: a modal ("should", "must", "need to"), a statement of what "you" (or
+# an organisation, a developer) does, an imperative opening verb, or a mitigation named as such.
 _ACTION = re.compile(
-    r"\b(?:you|should|must|need(?:s)? to|ensure\w*|implement\w*|apply\w*|adopt\w*|consider\w*|establish\w*"
-    r"|restrict\w*|limit\w*|validat\w*|monitor\w*|protect\w*|mitigat\w*|defen[cs]\w*|prevent\w*|filter\w*"
-    r"|saniti[sz]\w*|detect\w*|log(?:s|ging)?|review\w*|test\w*|verif\w*|encrypt\w*|authenticat\w*|assess\w*"
-    r"|document\w*|track\w*|train\w*|control\w*|secur\w*|manag\w*|use)\b",
+    r"\b(?:should|must|needs? to|ought to|recommend\w*)\b"
+    r"|\byou\s+(?!may\b|might\b|could\b)[a-z]+"
+    r"|^\s*(?:organi[sz]ations?|developers?|providers?|operators?|system owners?|teams?)\s+(?!may\b|might\b)[a-z]+"
+    rf"|^\s*(?:{_ACTION_VERBS})\b"
+    r"|\b(?:mitigat\w*|countermeasures?|safeguards?|defen[cs]es?)\b",
     re.I,
 )
 

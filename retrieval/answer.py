@@ -85,11 +85,16 @@ _DEFINITION_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # A sentence that states an action, a control or a mitigation.
+# A sentence that states an action, a control or a mitigation: a modal, what "you" do (the Guidelines'
+# own form), an imperative opening verb, or a mitigation named as such.
 _ACTION_SENTENCE = re.compile(
-    r"\b(?:you|should|must|need to|needs to|ensure|ensures|implement\w*|apply|applying|adopt\w*|consider"
-    r"|establish\w*|restrict\w*|limit\w*|validat\w*|monitor\w*|protect\w*|mitigat\w*|defen[cs]\w*"
-    r"|control\w*|prevent\w*|filter\w*|saniti[sz]\w*|detect\w*|log(?:s|ging)?|review\w*|test\w*"
-    r"|verif\w*|encrypt\w*|authenticat\w*|train(?:ing)? staff|red[- ]team\w*|recommend\w*)\b",
+    r"\b(?:should|must|needs? to|ought to|recommend\w*)\b"
+    r"|\byou\s+(?!may\b|might\b|could\b)[a-z]+"
+    r"|^\s*(?:implement|use|apply|adopt|consider|establish|restrict|limit|validate|monitor|protect|ensure|log"
+    r"|review|test|verify|encrypt|authenticate|assess|document|track|train|conduct|perform|maintain|enforce"
+    r"|require|provide|avoid|do not|sanitise|sanitize|filter|detect|isolate|separate|update|patch|audit|harden"
+    r"|minimi[sz]e|reduce|prevent)\b"
+    r"|\b(?:mitigat\w*|countermeasures?|safeguards?|defen[cs]es?|controls? (?:on|to|for))\b",
     re.IGNORECASE,
 )
 _DEFINITION_SENTENCE = re.compile(
