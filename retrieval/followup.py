@@ -255,6 +255,27 @@ def answered_history(history: Sequence[Turn]) -> list[Turn]:
     return out
 
 
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+
+
+def _named(text: str, catalogue: Sequence[SectionRef]) -> list[tuple[int, int, SectionRef]]:
+    """Guideline names in an answer's text: those in its bold headers when it has any (Saige's own
+    answers), else anywhere in the text (other clients' plain text)."""
+    bold = [m.group(1) for m in _BOLD.finditer(text)]
+    if bold:
+        spans = _mentions(text, catalogue)
+        norm = _norm(text)
+        inside = [(_norm_start(norm, b), len(_norm(b))) for b in bold]
+        kept = [m for m in spans if any(a <= m[0] and m[1] <= a + n for a, n in inside if a >= 0)]
+        if kept:
+            return kept
+    return _mentions(text, catalogue)
+
+
+def _norm_start(norm: str, piece: str) -> int:
+    return norm.find(_norm(piece))
+
+
 def _norm(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\\", "").replace("*", "")
     return " ".join(text.lower().split())
@@ -302,7 +323,7 @@ def answer_points(turn: Turn, catalogue: Sequence[SectionRef]) -> list[SectionRe
         return [_ref_of_citation(c) for c in sorted(turn.citations, key=lambda c: c.n)]
     # Plain text: each [n] belongs to the guideline named last before it (a header, or the same line).
     norm = _norm(turn.content)
-    mentions = _mentions(turn.content, catalogue)
+    mentions = _named(turn.content, catalogue)
     by_n: dict[int, SectionRef] = {}
     for m in re.finditer(r"\[(\d{1,2})\]", norm):
         before = [ref for start, _end, ref in mentions if start < m.start()]
@@ -315,7 +336,7 @@ def answer_sections(turn: Turn, catalogue: Sequence[SectionRef]) -> list[Section
     """The distinct sections (guidelines) an assistant turn drew on, in order."""
     refs = answer_points(turn, catalogue)
     if not refs:
-        refs = [ref for _s, _e, ref in _mentions(turn.content, catalogue)]
+        refs = [ref for _s, _e, ref in _named(turn.content, catalogue)]
     out: list[SectionRef] = []
     for ref in refs:
         if all(r.key != ref.key for r in out):

@@ -483,6 +483,10 @@ def _catalogue(chunks: Sequence[Chunk], documents: dict[str, Document]) -> list[
     order: dict[tuple[str, tuple[str, ...]], int] = {}
     for c in chunks:
         key = (c.doc_id, tuple(c.section_path))
+        doc = documents.get(c.doc_id)
+        titles = {normalize_heading(t) for t in ((doc.title, doc.short_title) if doc else (c.doc_title,))}
+        if normalize_heading(c.section) in titles:
+            continue  # a document's title is not a guideline a conversation refers to
         if key not in seen:
             seen[key] = SectionRef(
                 doc_id=c.doc_id, section=c.section, section_path=list(c.section_path), stage=c.stage
