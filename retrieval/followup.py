@@ -432,7 +432,9 @@ def plan_followup(
     stage = named_stage(question)
     if short and stage is not None and leans and _audience(question) is None:
         extra = " ".join(new_words)
-        query = " ".join(f"{extra} {topic}".split()) or question
+        # The analogous guideline: the topic, and what the section already given is about, in that stage.
+        about = topic_of(sections[0].section, drop_stage=True) if sections and not new_words else ""
+        query = " ".join(f"{extra} {topic} {about}".split()) or question
         query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or query
         exclude = sections if not new_words else []
         return FollowupPlan(kind="analogous", query=query, stage=stage, exclude=exclude, previous=sections)
