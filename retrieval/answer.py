@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from retrieval.citations import make_citation, markdown_text, sentence_spans
-from retrieval.tokenize import content_terms, tokenize, words
-from saige.types import STAGES, Chunk, Citation, Document, Hit, normalize_heading
+from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, stem, tokenize, words
+from saige.types import STAGES, AnswerPoint, Chunk, Citation, Document, Hit, normalize_heading
 
 NOT_COVERED = "The corpus does not cover this question."
 # Sections quoted in an answer: the top one, plus others whose fused score is within this ratio of the top's.
@@ -69,6 +70,93 @@ class Point:
     score: float
 
 
+Intent = Literal["action", "definition", "other"]
+
+# "How ...", "what should/can we do", "how do we defend/protect/mitigate": the question wants actions.
+_ACTION_QUESTION = re.compile(
+    r"^\s*how\b|\b(?:should|must|can|could|do)\s+(?:we|i|you|organi[sz]ations?|developers?|providers?)\b"
+    r"|\b(?:steps?|measures?|controls?|ways?|practices?|mitigations?)\b"
+    r"|\b(?:defend|protect|mitigate|prevent|secure|reduce|stop|detect|handle|manage)\b",
+    re.IGNORECASE,
+)
+_DEFINITION_QUESTION = re.compile(
+    r"^\s*(?:what(?:'s|\s+is|\s+are)\b(?!.*\b(?:should|best|recommended|needed|required)\b)|define\b"
+    r"|(?:what\s+does\s+.+\s+mean)|meaning\s+of\b)",
+    re.IGNORECASE,
+)
+# A sentence that states an action, a control or a mitigation.
+# A sentence that states an action, a control or a mitigation: a modal, what "you" do (the Guidelines'
+# own form), an imperative opening verb, or a mitigation named as such.
+_ACTION_SENTENCE = re.compile(
+    r"\b(?:should|must|needs? to|ought to|recommend\w*)\b"
+    r"|\byou\s+(?!may\b|might\b|could\b)[a-z]+"
+    r"|^\s*(?:implement|use|apply|adopt|consider|establish|restrict|limit|validate|monitor|protect|ensure|log"
+    r"|review|test|verify|encrypt|authenticate|assess|document|track|train|conduct|perform|maintain|enforce"
+    r"|require|provide|avoid|do not|sanitise|sanitize|filter|detect|isolate|separate|update|patch|audit|harden"
+    r"|minimi[sz]e|reduce|prevent)\b"
+    r"|\b(?:mitigat\w*|countermeasures?|safeguards?|defen[cs]es?|controls? (?:on|to|for))\b",
+    re.IGNORECASE,
+)
+_DEFINITION_SENTENCE = re.compile(
+    r"\b(?:is|are)\s+(?:a|an|the|any|defined|when|where|used to|typically)\b|\brefers?\s+to\b|\bmeans?\b"
+    r"|\boccurs?\s+when\b|\bis\s+called\b|\bknown\s+as\b",
+    re.IGNORECASE,
+)
+_DANGLING_END = re.compile(
+    r"(?::|\bsuch as|\binclud(?:e|es|ing)|\bthe following|\bas follows|\bfor example)\s*$", re.I
+)
+# A lower-case word, then a capitalised sentence opener: two sentences run together (a lost line break).
+_GLUED = re.compile(
+    r"\b[a-z]{3,}\s+(?:To|The|This|These|You|We|It|In|For|If|When|Our|They|Such|However|Where|Each)\s+[a-z]{2,}"
+)
+
+
+def question_intent(question: str) -> Intent:
+    """Whether a question asks what to do ("how", "what should we do") or what something is ("what is")."""
+    if _DEFINITION_QUESTION.search(question):
+        return "definition"
+    if _ACTION_QUESTION.search(question):
+        return "action"
+    return "other"
+
+
+def is_action_sentence(text: str) -> bool:
+    return bool(_ACTION_SENTENCE.search(text))
+
+
+def is_definition_sentence(text: str) -> bool:
+    return bool(_DEFINITION_SENTENCE.search(text))
+
+
+def _title_case_share(text: str) -> float:
+    long_words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text) if len(w) > 3]
+    if not long_words:
+        return 0.0
+    return sum(1 for w in long_words if w[0].isupper()) / len(long_words)
+
+
+def not_a_point(sentence: str, headings: Sequence[str] = ()) -> str | None:
+    """Why a sentence cannot be quoted as a key point (a question, a heading or table label, a lead-in
+    left without its items, two sentences glued together), or None when it can."""
+    flat = " ".join(sentence.split())
+    if flat.endswith("?"):
+        return "question"
+    if _DANGLING_END.search(flat):
+        return "lead-in"
+    norm = normalize_heading(flat)
+    if any(norm == normalize_heading(h) for h in headings if h.strip()):
+        return "heading"
+    if not re.search(r"[.!;)\]\"\u201d]$", flat) and (
+        _title_case_share(flat) >= 0.6 or len(flat.split()) <= 6
+    ):
+        return "label"
+    if ";" in flat and all(_title_case_share(part) >= 0.6 for part in flat.split(";") if part.strip()):
+        return "label"
+    if _GLUED.search(flat):
+        return "glued"
+    return None
+
+
 def _sentence_points(
     question: str,
     hits: Sequence[Hit],
@@ -77,6 +165,7 @@ def _sentence_points(
     q_terms = content_terms(question)
     weights = {t: max(idf(t), 0.1) for t in q_terms}
     total = sum(weights.values()) or 1.0
+    intent = question_intent(question)
     candidates: list[Point] = []
     for i, hit in enumerate(hits):
         text = hit.chunk.text
@@ -86,6 +175,10 @@ def _sentence_points(
             n_words = len(words(sent))
             if n_words < 5:
                 continue
+            completed = _complete_lead_in(Point(i, a, b, 0.0), text)
+            shown = strip_reference_marks(statement_text(text[a : completed.end]))
+            if not_a_point(shown, hit.chunk.section_path) is not None:
+                continue
             toks = set(tokenize(sent))
             lexical = sum(w for t, w in weights.items() if t in toks) / total
             # Terms the heading already matched count a little inside the section's sentences too.
@@ -93,7 +186,12 @@ def _sentence_points(
             lexical += 0.25 * from_heading / total
             prior = 0.35 / (1 + i)
             length = -0.15 if n_words > 70 else 0.0
-            candidates.append(Point(i, a, b, lexical + prior + length))
+            fit = 0.0
+            if intent == "action":
+                fit = 0.2 if is_action_sentence(sent) else (-0.1 if is_definition_sentence(sent) else 0.0)
+            elif intent == "definition":
+                fit = 0.15 if is_definition_sentence(sent) else 0.0
+            candidates.append(Point(i, a, b, lexical + prior + length + fit))
     return candidates
 
 
@@ -104,27 +202,40 @@ def select_points(
     *,
     max_points: int = 6,
     max_sections: int = 3,
+    top_cap: int = 3,
+    related: int = 0,
 ) -> list[Point]:
-    """The best sentences: at most three from the top section and two from each other section."""
-    hits = list(hits)[:max_sections]
+    """The best sentences: at most `top_cap` (3) from the top section and two from each other section.
+
+    Other sections count when their fused score is close to the top one's; `related` > 0 takes that many
+    more sections regardless (one point each), for answers that add related guidance on purpose.
+    """
+    hits = list(hits)
+    n_close = 0
     if hits:
-        hits = [h for h in hits if h.score >= SECTION_SCORE_RATIO * hits[0].score]
+        # hits come sorted by score, so the close ones are a prefix and indices stay those of `hits`
+        n_close = sum(1 for h in hits[:max_sections] if h.score >= SECTION_SCORE_RATIO * hits[0].score)
+        hits = hits[: n_close + related]
     points = _sentence_points(question, hits, idf)
     points.sort(key=lambda p: -p.score)
     if not points:
         return []
-    floor = points[0].score * 0.45
+    floor = points[0].score * (0.3 if related else 0.45)
     per_hit: dict[int, int] = {}
     chosen: list[Point] = []
     for p in points:
-        cap = 3 if p.hit_index == 0 else 2
-        if per_hit.get(p.hit_index, 0) >= cap or (chosen and p.score < floor):
+        cap = top_cap if p.hit_index == 0 else (1 if p.hit_index >= n_close else 2)
+        below = chosen and p.score < floor and (p.hit_index != 0 or top_cap <= 3)
+        if per_hit.get(p.hit_index, 0) >= cap or below:
             continue
         chosen.append(p)
         per_hit[p.hit_index] = per_hit.get(p.hit_index, 0) + 1
         if len(chosen) >= max_points:
             break
     completed = [_complete_lead_in(p, hits[p.hit_index].chunk.text) for p in chosen]
+    completed = [
+        p for p in completed if not hits[p.hit_index].chunk.text[p.start : p.end].rstrip().endswith(":")
+    ]
     # A completed lead-in may now contain another chosen sentence: keep the first, longer point.
     kept: list[Point] = []
     for p in sorted(completed, key=lambda p: (p.hit_index, p.start)):
@@ -166,6 +277,74 @@ def statement_text(quote: str) -> str:
     return " ".join(quote.split())
 
 
+@dataclass
+class Composed:
+    """An answer's Markdown, its citations, and its numbered points with their sections."""
+
+    text: str
+    citations: list[Citation]
+    points: list[AnswerPoint]
+
+
+LeadFn = Callable[[Sequence[Chunk], Sequence[list[str]]], str]
+
+
+def build_answer(
+    question: str,
+    hits: Sequence[Hit],
+    documents: Mapping[str, Document],
+    idf: IdfFn,
+    *,
+    lead: LeadFn | None = None,
+    max_points: int = 6,
+    max_sections: int = 3,
+    top_cap: int = 3,
+    related: int = 0,
+) -> Composed:
+    """The extractive answer: a lead line, then points grouped under "Stage › Guideline" headers, each a
+    verbatim sentence ending in its [n]; every point is also returned as an AnswerPoint."""
+    points = select_points(
+        question,
+        hits,
+        idf,
+        max_points=max_points,
+        max_sections=max_sections,
+        top_cap=top_cap,
+        related=related,
+    )
+    if not points:
+        return Composed(NOT_COVERED, [], [])
+    citations: list[Citation] = []
+    records: list[AnswerPoint] = []
+    groups: dict[int, list[str]] = {}
+    quotes: dict[int, list[str]] = {}
+    for p in points:
+        chunk = hits[p.hit_index].chunk
+        n = len(citations) + 1
+        quote = chunk.text[p.start : p.end]
+        citations.append(make_citation(n, chunk, quote, documents.get(chunk.doc_id)))
+        shown = strip_reference_marks(statement_text(quote))
+        records.append(
+            AnswerPoint(
+                n=n,
+                text=" ".join(shown.split()),
+                doc_id=chunk.doc_id,
+                section=chunk.section,
+                section_path=list(chunk.section_path),
+                stage=chunk.stage,
+            )
+        )
+        statement = markdown_text(shown).rstrip()
+        groups.setdefault(p.hit_index, []).append(f"- {statement} [{n}]")
+        quotes.setdefault(p.hit_index, []).append(quote)
+    chunks = [hits[i].chunk for i in groups]
+    first = (lead or default_lead(question, documents))(chunks, list(quotes.values()))
+    blocks = [first]
+    for i, lines in groups.items():
+        blocks.append(_header(hits[i].chunk, documents) + "\n" + "\n".join(lines))
+    return Composed("\n\n".join(blocks), citations, records)
+
+
 def extractive_answer(
     question: str,
     hits: Sequence[Hit],
@@ -173,25 +352,44 @@ def extractive_answer(
     idf: IdfFn,
 ) -> tuple[str, list[Citation]]:
     """Markdown answer and its citations (one per point; the quote is the point's exact sentence)."""
-    points = select_points(question, hits, idf)
-    if not points:
-        return NOT_COVERED, []
-    citations: list[Citation] = []
-    groups: dict[int, list[str]] = {}
-    for p in points:
-        chunk = hits[p.hit_index].chunk
-        n = len(citations) + 1
-        quote = chunk.text[p.start : p.end]
-        citations.append(make_citation(n, chunk, quote, documents.get(chunk.doc_id)))
-        statement = markdown_text(strip_reference_marks(statement_text(quote))).rstrip()
-        groups.setdefault(p.hit_index, []).append(f"- {statement} [{n}]")
-    lead = _lead(hits[points[0].hit_index].chunk, documents, len(groups))
-    blocks = [lead]
-    for i, lines in groups.items():
-        chunk = hits[i].chunk
-        header = _header(chunk, documents)
-        blocks.append(header + "\n" + "\n".join(lines))
-    return "\n\n".join(blocks), citations
+    composed = build_answer(question, hits, documents, idf)
+    return composed.text, composed.citations
+
+
+def shared_terms(question: str, texts: Sequence[str]) -> list[str]:
+    """The question's topic words (as typed) that occur in `texts`, in question order."""
+    toks = set(tokenize(" ".join(texts)))
+    out: list[str] = []
+    for w in words(question):
+        if w in STOP_WORDS or w in QUERY_FILLER or len(w) < 4:
+            continue
+        w = w.removesuffix("'s")
+        if stem(w.replace("'", "")) in toks and w not in out:
+            out.append(w)
+    return out
+
+
+def default_lead(question: str, documents: Mapping[str, Document]) -> LeadFn:
+    """The lead line: which guideline answers, and, when several do, what each other one adds (the
+    question's words its quoted points share)."""
+
+    def lead(chunks: Sequence[Chunk], quotes: Sequence[list[str]]) -> str:
+        top = chunks[0]
+        text = f"{markdown_text(doc_name(top, documents))} answers this under **{markdown_text(section_label(top))}**"
+        extra = []
+        for chunk, qs in zip(chunks[1:], quotes[1:], strict=True):
+            label = f"**{markdown_text(section_label(chunk))}**"
+            if chunk.doc_id != top.doc_id:
+                label += f" ({markdown_text(doc_name(chunk, documents))})"
+            terms = shared_terms(question, qs)
+            extra.append(
+                label + (f" also covers {markdown_text(', '.join(terms[:3]))}" if terms else " is related")
+            )
+        if extra:
+            text += "; " + "; ".join(extra)
+        return text + ". The key points, quoted from the sources:"
+
+    return lead
 
 
 def _where(chunk: Chunk) -> str:
@@ -201,17 +399,6 @@ def _where(chunk: Chunk) -> str:
 def _header(chunk: Chunk, documents: Mapping[str, Document]) -> str:
     label = markdown_text(section_label(chunk))
     return f"**{label}** — {markdown_text(doc_name(chunk, documents))}{_where(chunk)}"
-
-
-def _lead(chunk: Chunk, documents: Mapping[str, Document], n_sections: int) -> str:
-    label = markdown_text(section_label(chunk))
-    name = markdown_text(doc_name(chunk, documents))
-    more = ""
-    if n_sections == 2:
-        more = " and one related section"
-    elif n_sections > 2:
-        more = f" and {n_sections - 1} related sections"
-    return f"{name} addresses this under **{label}**{more}. The key points, quoted from the sources:"
 
 
 def abstain_answer(nearest: Sequence[Hit], documents: Mapping[str, Document], *, reason: str = "") -> str:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, words, wordset
-from saige.types import Turn
+from saige.types import Citation, FollowupKind, FollowupPlan, SectionRef, Turn, normalize_heading
 
 # Continuation cues at the start of a question, longest first.
 _CUES = (
@@ -111,15 +111,352 @@ def resolve_rule(question: str, history: Sequence[Turn]) -> str:
     return " ".join(resolved.split())
 
 
+def llm_rewrite(question: str, history: Sequence[Turn], rewriter: Rewriter | None) -> str | None:
+    """The rewriter's (an LLM's) standalone query, or None when there is none or it failed."""
+    if rewriter is None:
+        return None
+    try:
+        rewritten = " ".join(rewriter(question, history).split())
+    except Exception:  # the LLM is an optional helper here: fall back to the rule
+        return None
+    return rewritten if rewritten and len(rewritten) <= 4 * max(len(question), 200) else None
+
+
 def resolve(question: str, history: Sequence[Turn], rewriter: Rewriter | None = None) -> str:
     """A standalone query for `question`: the rewriter's (an LLM) if given and it works, else the rule."""
     if previous_user_index(history) is None:
         return question
-    if rewriter is not None:
-        try:
-            rewritten = " ".join(rewriter(question, history).split())
-        except Exception:  # the LLM is an optional helper here: fall back to the rule
-            rewritten = ""
-        if rewritten and len(rewritten) <= 4 * max(len(question), 200):
-            return rewritten
-    return resolve_rule(question, history)
+    return llm_rewrite(question, history, rewriter) or resolve_rule(question, history)
+
+
+# --- conversation state as data: plans over the structured answer ------------------------------------------
+#
+# `plan_followup` reads the last answered turn of the conversation (its points, citations and sections, or,
+# for plain `{role, content}` history, the guideline names and [n] markers in its text) and decides what the
+# new question asks of it:
+#   - "expand"/"pick": more depth on one section of the last answer (the first point, the second one, it);
+#   - "stage": which lifecycle stage that section belongs to;
+#   - "analogous": the same topic in another stage ("during development", "once it is live") or for another
+#     audience ("for users"), excluding the sections already given;
+#   - "rewrite": any other follow-up, made standalone by the rule above (or the LLM);
+#   - "new": not a follow-up.
+# Turns that abstained or failed are left out of the state, so they never poison the next question.
+
+NOT_COVERED_PREFIX = "the corpus does not cover"
+
+# Ordinal references to a point or a guideline of the last answer.
+_ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+    "sixth": 5,
+    "6th": 5,
+    "last": -1,
+    "final": -1,
+    "former": 0,
+    "latter": -1,
+}
+_ORDINAL_RE = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b(?:\s+(\w+))?", re.IGNORECASE)
+_NUMBERED_RE = re.compile(
+    r"\[(\d{1,2})\]|\b(?:point|source|citation|item|bullet|number|no\.?)\s*#?(\d{1,2})\b", re.I
+)
+# Nouns after an ordinal that name one point (a citation) rather than one guideline.
+_POINT_NOUNS = wordset(
+    "point points citation citations source sources quote quotes item items bullet bullets"
+)
+# Words about the conversation itself, not a topic ("expand on the first point", "which stage is that in").
+_META_WORDS = wordset(
+    """
+    expand expanding elaborate elaboration detail details detailed depth deeper deep more further go going
+    tell say said explain explained one ones point points item items bullet bullets source sources citation
+    citations quote quotes part parts belong belongs sit sits fall falls fit fits found find answer again
+    okay ok thanks thank yes please can could would you me us we
+    """
+    + " ".join(_ORDINALS)
+)
+_STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
+# Words that name one lifecycle stage. "after/post deployment" is operation.
+_STAGE_OF_WORD = {
+    **dict.fromkeys(("design", "designing", "designed", "planning"), "Secure design"),
+    **dict.fromkeys(
+        ("development", "develop", "developing", "developed", "build", "building", "training"),
+        "Secure development",
+    ),
+    **dict.fromkeys(
+        ("deployment", "deploy", "deploying", "deployed", "release", "releasing", "launch", "launching"),
+        "Secure deployment",
+    ),
+    **dict.fromkeys(
+        (
+            "operation",
+            "operations",
+            "operating",
+            "operational",
+            "operate",
+            "maintenance",
+            "maintain",
+            "maintaining",
+            "live",
+            "production",
+            "runtime",
+        ),
+        "Secure operation and maintenance",
+    ),
+}
+_AFTER_DEPLOY_RE = re.compile(
+    r"\b(?:after|post)[\s-]*(?:the\s+)?(?:deploy|deployment|deploying|release)\b", re.I
+)
+_AUDIENCE_RE = re.compile(
+    r"\bfor\s+(?:the\s+|our\s+|my\s+|your\s+)?([a-z][\w\s'-]{1,80}?)\s*[?.!]*\s*$", re.I
+)
+
+
+def named_stage(text: str) -> str | None:
+    """The lifecycle stage a question names ("during development", "once it is live"), if exactly one."""
+    if _AFTER_DEPLOY_RE.search(text):
+        return "Secure operation and maintenance"
+    found = {_STAGE_OF_WORD[w] for w in words(text) if w in _STAGE_OF_WORD}
+    return found.pop() if len(found) == 1 else None
+
+
+def failed(turn: Turn) -> bool:
+    """An assistant turn that gave no answer: it abstained, said the corpus does not cover it, or is empty."""
+    text = turn.content.strip()
+    return turn.abstained or not text or text.lower().startswith(NOT_COVERED_PREFIX)
+
+
+def answered_history(history: Sequence[Turn]) -> list[Turn]:
+    """The history without the exchanges that failed: a user turn whose reply abstained (or never came)
+    is dropped with its reply, so it never supplies the topic of a follow-up."""
+    out: list[Turn] = []
+    i = 0
+    while i < len(history):
+        turn = history[i]
+        if turn.role == "user":
+            reply = history[i + 1] if i + 1 < len(history) and history[i + 1].role == "assistant" else None
+            if reply is None:
+                # A question without a reply (an error): keep it only when it is the last turn.
+                if i == len(history) - 1:
+                    out.append(turn)
+                i += 1
+                continue
+            if not failed(reply):
+                out += [turn, reply]
+            i += 2
+            continue
+        i += 1  # an assistant turn without its question: no topic to take from it
+    return out
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+
+
+def _named(text: str, catalogue: Sequence[SectionRef]) -> list[tuple[int, int, SectionRef]]:
+    """Guideline names in an answer's text: those in its bold headers when it has any (Saige's own
+    answers), else anywhere in the text (other clients' plain text)."""
+    bold = [m.group(1) for m in _BOLD.finditer(text)]
+    if bold:
+        spans = _mentions(text, catalogue)
+        norm = _norm(text)
+        inside = [(_norm_start(norm, b), len(_norm(b))) for b in bold]
+        kept = [m for m in spans if any(a <= m[0] and m[1] <= a + n for a, n in inside if a >= 0)]
+        if kept:
+            return kept
+    return _mentions(text, catalogue)
+
+
+def _norm_start(norm: str, piece: str) -> int:
+    return norm.find(_norm(piece))
+
+
+def _norm(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\\", "").replace("*", "")
+    return " ".join(text.lower().split())
+
+
+def _mentions(text: str, catalogue: Sequence[SectionRef]) -> list[tuple[int, int, SectionRef]]:
+    """(start, end, section) of the guideline names in `text`, longest match first, no overlaps."""
+    norm = _norm(text)
+    found: list[tuple[int, int, SectionRef]] = []
+    seen: set[str] = set()
+    for ref in catalogue:
+        name = normalize_heading(ref.section)
+        if name in seen or len(name) < 12 or len(name.split()) < 2:
+            continue
+        seen.add(name)  # the first (highest-priority) document's section wins a shared name
+        start = norm.find(name)
+        while start != -1:
+            end = start + len(name)
+            left_ok = start == 0 or not norm[start - 1].isalnum()
+            right_ok = end == len(norm) or not norm[end].isalnum()
+            if left_ok and right_ok:
+                found.append((start, end, ref))
+            start = norm.find(name, end)
+    found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+    kept: list[tuple[int, int, SectionRef]] = []
+    for m in found:
+        if kept and m[0] < kept[-1][1]:
+            continue
+        kept.append(m)
+    return kept
+
+
+def _ref_of_citation(c: Citation) -> SectionRef:
+    return SectionRef(doc_id=c.doc_id, section=c.section, section_path=list(c.section_path), stage=c.stage)
+
+
+def answer_points(turn: Turn, catalogue: Sequence[SectionRef]) -> list[SectionRef]:
+    """The section of each numbered point of an assistant turn, in the order of its [n] markers."""
+    if turn.points:
+        return [
+            SectionRef(doc_id=p.doc_id, section=p.section, section_path=list(p.section_path), stage=p.stage)
+            for p in sorted(turn.points, key=lambda p: p.n)
+        ]
+    if turn.citations:
+        return [_ref_of_citation(c) for c in sorted(turn.citations, key=lambda c: c.n)]
+    # Plain text: each [n] belongs to the guideline named last before it (a header, or the same line).
+    norm = _norm(turn.content)
+    mentions = _named(turn.content, catalogue)
+    by_n: dict[int, SectionRef] = {}
+    for m in re.finditer(r"\[(\d{1,2})\]", norm):
+        before = [ref for start, _end, ref in mentions if start < m.start()]
+        if before:
+            by_n.setdefault(int(m.group(1)), before[-1])
+    return [by_n[n] for n in sorted(by_n)]
+
+
+def answer_sections(turn: Turn, catalogue: Sequence[SectionRef]) -> list[SectionRef]:
+    """The distinct sections (guidelines) an assistant turn drew on, in order."""
+    refs = answer_points(turn, catalogue)
+    if not refs:
+        refs = [ref for _s, _e, ref in _named(turn.content, catalogue)]
+    out: list[SectionRef] = []
+    for ref in refs:
+        if all(r.key != ref.key for r in out):
+            out.append(ref)
+    return out
+
+
+def _ordinal(question: str) -> tuple[int, bool] | None:
+    """(index, means a point) of an ordinal reference: "the second one" (1, False), "point 2" (1, True)."""
+    m = _NUMBERED_RE.search(question)
+    if m:
+        return int(m.group(1) or m.group(2)) - 1, True
+    m = _ORDINAL_RE.search(question)
+    if m:
+        noun = (m.group(2) or "").lower()
+        return _ORDINALS[m.group(1).lower()], noun in _POINT_NOUNS
+    return None
+
+
+def _pick(items: Sequence[SectionRef], index: int) -> SectionRef | None:
+    if not items:
+        return None
+    if index < 0:
+        return items[index] if -index <= len(items) else None
+    return items[index] if index < len(items) else None
+
+
+def _new_topic(question: str) -> list[str]:
+    """Words of the question that bring a topic of their own (not stage, meta or audience words)."""
+    return [
+        w
+        for w in _content_words(question)
+        if not w.isdigit()
+        and w not in _STAGE_WORDS
+        and w not in _META_WORDS
+        and w not in _STAGE_OF_WORD
+        and w not in _STAGE_QUESTION
+    ]
+
+
+def _audience(question: str) -> str | None:
+    """The audience of "what about for users?" / "and for non-technical staff?": the words after `for`,
+    when they are all the question adds."""
+    rest = _CUE_RE.sub("", question, count=1)
+    if rest == question and len(content_terms(question)) > 3:
+        return None
+    m = _AUDIENCE_RE.search(rest)
+    if m is None:
+        return None
+    phrase = m.group(1).strip()
+    if not phrase or named_stage(phrase):
+        return None
+    outside = _new_topic(rest[: m.start()])
+    return phrase if not outside else None
+
+
+def plan_followup(
+    question: str,
+    history: Sequence[Turn],
+    catalogue: Sequence[SectionRef] = (),
+    rewriter: Rewriter | None = None,
+) -> FollowupPlan:
+    """What `question` asks of the conversation (see the comment above); deterministic without `rewriter`."""
+    good = answered_history(history)
+    idx = previous_user_index(good)
+    if idx is None:
+        return FollowupPlan(kind="new", query=question, topic=topic_of(question, drop_stage=True))
+    prior = good[: idx + 1]
+    reply = good[idx + 1] if idx + 1 < len(good) else None
+    points = answer_points(reply, catalogue) if reply is not None else []
+    sections = answer_sections(reply, catalogue) if reply is not None else []
+    previous_plan = plan_followup(good[idx].content, good[:idx], catalogue)
+    topic = previous_plan.topic or topic_of(previous_plan.query, drop_stage=True)
+
+    new_words = _new_topic(question)
+    ordinal = _ordinal(question)
+    asks_stage = bool(set(words(question)) & _STAGE_QUESTION) and named_stage(question) is None
+    leans = bool(_CUE_RE.match(question) or _ANAPHOR_RE.search(question) or ordinal is not None)
+    short = len(content_terms(question)) <= MAX_FOLLOWUP_TERMS
+
+    target: SectionRef | None = None
+    if ordinal is not None:
+        index, is_point = ordinal
+        target = _pick(points, index) if is_point else (_pick(sections, index) or _pick(points, index))
+    elif sections:
+        target = sections[0]
+
+    def focus(ref: SectionRef) -> str:
+        return " ".join(f"{ref.section} {topic}".split())
+
+    if short and not new_words and asks_stage and target is not None:
+        return FollowupPlan(kind="stage", query=focus(target), target=target, previous=sections, topic=topic)
+    stage = named_stage(question)
+    if short and stage is not None and leans and _audience(question) is None:
+        extra = " ".join(new_words)
+        # The analogous guideline: the topic, and what the section already given is about, in that stage.
+        about = topic_of(sections[0].section, drop_stage=True) if sections and not new_words else ""
+        query = " ".join(f"{extra} {topic} {about}".split()) or question
+        query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or query
+        exclude = sections if not new_words else []
+        return FollowupPlan(kind="analogous", query=query, stage=stage, exclude=exclude, previous=sections)
+    audience = _audience(question) if short else None
+    if audience is not None and topic:
+        query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or f"{topic} {audience}"
+        return FollowupPlan(
+            kind="analogous",
+            query=query,
+            audience=audience,
+            exclude=[],
+            topic=topic,
+            previous=sections,
+        )
+    if short and not new_words and (leans or ordinal is not None) and not asks_stage:
+        if target is not None:
+            kind: FollowupKind = "pick" if ordinal is not None else "expand"
+            return FollowupPlan(kind=kind, query=focus(target), target=target, previous=sections, topic=topic)
+        if topic:
+            return FollowupPlan(kind="expand", query=topic, previous=sections, topic=topic)
+    resolved = resolve(question, prior + ([reply] if reply is not None else []), rewriter)
+    kind = "rewrite" if resolved != question else "new"
+    return FollowupPlan(
+        kind=kind, query=resolved, previous=sections, topic=topic_of(resolved, drop_stage=True)
+    )

@@ -8,14 +8,26 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime
 
-from retrieval.answer import NOT_COVERED, abstain_answer, extractive_answer
-from retrieval.followup import resolve
+from retrieval.answer import NOT_COVERED, abstain_answer
+from retrieval.composer import compose_answer
+from retrieval.followup import plan_followup
 from retrieval.guard import screen_question
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.search import MODES, SearchEngine, SearchResult
+from retrieval.tokenize import tokenize
 from saige.errors import QuestionError, SaigeError
 from saige.settings import Settings
-from saige.types import Answer, Chunk, Document, Hit, Turn, normalize_stage
+from saige.types import (
+    Answer,
+    Chunk,
+    Document,
+    FollowupPlan,
+    Hit,
+    SectionRef,
+    Turn,
+    normalize_heading,
+    normalize_stage,
+)
 
 DECLINED = "the input only gives instructions to the assistant"
 # Said when the input asks nothing of the corpus (see retrieval/guard.py); distinct from NOT_COVERED.
@@ -53,6 +65,7 @@ class Saige:
         for c in self.engine.chunks:
             self._by_section.setdefault((c.doc_id, tuple(c.section_path)), []).append(c)
         self._log_lock = threading.Lock()
+        self._catalogue = _catalogue(self.engine.chunks, self._documents)
 
     @classmethod
     def from_settings(
@@ -145,13 +158,92 @@ class Saige:
         return text
 
     def _resolve(self, question: str, history: Sequence[Turn], llm: str | None = None) -> str:
+        return self._plan(question, history, llm).query
+
+    def _plan(self, question: str, history: Sequence[Turn], llm: str | None = None) -> FollowupPlan:
+        """How the question leans on the conversation (retrieval/followup.py); the LLM rewrites the
+        follow-ups the structured rules leave as plain rewrites, when one is configured."""
         rewriter = None
         provider = self._provider(llm)
         if provider != "none" and history:
             from retrieval.llm import LLMAnswerer
 
             rewriter = LLMAnswerer(self.settings, provider).rewrite
-        return resolve(question, history, rewriter)
+        return plan_followup(question, history, self._catalogue, rewriter)
+
+    # --- follow-ups over the structured answer ------------------------------------------------------
+
+    def section_hit(self, ref: SectionRef) -> Hit | None:
+        """One whole section as a hit (all its chunks joined), for answering a follow-up in depth."""
+        parts = self._by_section.get(ref.key)
+        if not parts:
+            return None
+        parts = sorted(parts, key=lambda c: (c.section_order, c.ordinal))
+        pages = [p for c in parts for p in (c.page_start, c.page_end) if p is not None]
+        chunk = parts[0].model_copy(
+            update={
+                "text": self.section_text(ref.doc_id, ref.section_path),
+                "page_start": min(pages) if pages else None,
+                "page_end": max(pages) if pages else None,
+            }
+        )
+        return Hit(chunk=chunk, rank=1, score=1.0, dense_score=1.0, merged_ids=[c.chunk_id for c in parts])
+
+    def _plan_result(
+        self,
+        plan: FollowupPlan,
+        *,
+        k: int | None,
+        docs: Sequence[str] | None,
+        stage: str | None,
+        mode: str,
+    ) -> SearchResult:
+        """The hits a follow-up plan answers from: the target section first (expand, pick, stage), or the
+        search in the named stage without the sections already given (analogous), else a plain search."""
+        k = k or self.settings.top_k
+        if plan.kind in ("expand", "pick", "stage") and plan.target is not None:
+            head = self.section_hit(plan.target)
+            if head is not None:
+                found = self._search(plan.query, k=k + 3, docs=docs, stage=stage, mode=mode)
+                rest = [
+                    h for h in found.hits if (h.chunk.doc_id, tuple(h.chunk.section_path)) != plan.target.key
+                ]
+                hits = [head, *rest][:k]
+                hits = [h.model_copy(update={"rank": i}) for i, h in enumerate(hits, 1)]
+                return SearchResult(query=plan.query, hits=hits, best_dense=1.0, best_fused=found.best_fused)
+        if plan.kind == "analogous":
+            excluded = {r.key for r in plan.exclude}
+            stage_name = plan.stage or stage
+            found = self._search(
+                plan.query,
+                k=k + len(excluded) + (10 if plan.audience else 4),
+                docs=docs,
+                stage=stage_name,
+                mode=mode,
+            )
+            overview = normalize_heading(stage_name) if stage_name else None
+
+            def keep(h: Hit) -> bool:
+                key = (h.chunk.doc_id, tuple(h.chunk.section_path))
+                return key not in excluded and normalize_heading(h.chunk.section) != overview
+
+            hits = [h for h in found.hits if keep(h)] or found.hits
+            if plan.audience:
+                # For another audience: sections whose heading names that audience come first.
+                audience = set(tokenize(plan.audience))
+                hits = sorted(hits, key=lambda h: (not audience & set(tokenize(h.chunk.section)), h.rank))
+            hits = [h.model_copy(update={"rank": i}) for i, h in enumerate(hits[:k], 1)]
+            return SearchResult(
+                query=found.query,
+                hits=hits,
+                best_dense=found.best_dense,
+                best_fused=found.best_fused,
+                named_docs=found.named_docs,
+                entities=found.entities,
+                unknown_entities=found.unknown_entities,
+                entity_coverage=found.entity_coverage,
+            )
+        return self._search(plan.query, k=k, docs=docs, stage=stage, mode=mode)
 
     def _search(
         self,
@@ -179,8 +271,10 @@ class Saige:
         text = self._check_question(query)
         screened = screen_question(text)
         clean = text if screened.declined else screened.query
-        resolved = resolve(clean, history) if history else clean
-        return self._search(resolved, k=k, docs=docs, stage=stage, mode=mode).hits
+        if not history:
+            return self._search(clean, k=k, docs=docs, stage=stage, mode=mode).hits
+        plan = plan_followup(clean, history, self._catalogue)
+        return self._plan_result(plan, k=k, docs=docs, stage=stage, mode=mode).hits
 
     # --- answers ----------------------------------------------------------------------------------
 
@@ -216,30 +310,49 @@ class Saige:
         docs: Sequence[str] | None,
         stage: str | None,
         llm: str | None,
-    ) -> tuple[str, str, SearchResult, str | None]:
+    ) -> tuple[str, str, SearchResult, str | None, FollowupPlan]:
         text = self._check_question(question)
         screened = screen_question(text)
         if screened.declined:
-            return text, text, SearchResult(query=text, hits=[]), DECLINED
-        resolved = self._resolve(screened.query, history, llm)
-        result = self._search(resolved, k=k, docs=docs, stage=stage, mode="hybrid")
-        return text, resolved, result, self.weak_evidence(result)
+            return (
+                text,
+                text,
+                SearchResult(query=text, hits=[]),
+                DECLINED,
+                FollowupPlan(kind="new", query=text),
+            )
+        plan = (
+            self._plan(screened.query, history, llm)
+            if history
+            else FollowupPlan(kind="new", query=screened.query)
+        )
+        result = self._plan_result(plan, k=k, docs=docs, stage=stage, mode="hybrid")
+        # A follow-up about a section already answered, or the same topic elsewhere, is in scope by then.
+        grounded = plan.target is not None or (plan.kind == "analogous" and bool(result.hits))
+        weak = None if grounded and plan.kind != "rewrite" else self.weak_evidence(result)
+        return text, plan.query, result, weak, plan
 
-    def _extractive(self, question: str, resolved: str, result: SearchResult) -> Answer:
-        answer_md, citations = extractive_answer(
+    def _extractive(
+        self, question: str, resolved: str, result: SearchResult, plan: FollowupPlan | None = None
+    ) -> Answer:
+        composed = compose_answer(
+            question,
             resolved,
             result.hits,
             self._documents,
             self.engine.bm25.idf,
+            plan,
         )
         return Answer(
             question=question,
-            answer=answer_md,
-            abstained=not citations,
-            citations=citations,
+            answer=composed.text,
+            abstained=not composed.citations,
+            citations=composed.citations,
+            points=composed.points,
             hits=result.hits,
             mode="extractive",
             resolved_query=resolved if resolved != question else None,
+            followup=plan.kind if plan is not None and plan.kind != "new" else None,
         )
 
     def _abstain(self, question: str, resolved: str, result: SearchResult, mode: str, why: str) -> Answer:
@@ -289,11 +402,11 @@ class Saige:
         """
         started = time.perf_counter()
         provider = self._provider(llm)
-        text, resolved, result, weak = self._prepare(question, history, k, docs, stage, llm)
+        text, resolved, result, weak, plan = self._prepare(question, history, k, docs, stage, llm)
         if weak is not None:
             answer = self._abstain(text, resolved, result, provider, weak)
-        elif provider == "none":
-            answer = self._extractive(text, resolved, result)
+        elif provider == "none" or plan.kind == "stage":
+            answer = self._extractive(text, resolved, result, plan)
         else:
             answer = yield from self._llm_stream(text, resolved, result, provider)
         if provider == "none" or weak is not None:
@@ -358,6 +471,30 @@ class Saige:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _catalogue(chunks: Sequence[Chunk], documents: dict[str, Document]) -> list[SectionRef]:
+    """Every indexed section once, the highest-priority documents first (a shared guideline name then
+    means the Guidelines' own section), in document order."""
+    seen: dict[tuple[str, tuple[str, ...]], SectionRef] = {}
+    order: dict[tuple[str, tuple[str, ...]], int] = {}
+    for c in chunks:
+        key = (c.doc_id, tuple(c.section_path))
+        doc = documents.get(c.doc_id)
+        titles = {normalize_heading(t) for t in ((doc.title, doc.short_title) if doc else (c.doc_title,))}
+        if normalize_heading(c.section) in titles:
+            continue  # a document's title is not a guideline a conversation refers to
+        if key not in seen:
+            seen[key] = SectionRef(
+                doc_id=c.doc_id, section=c.section, section_path=list(c.section_path), stage=c.stage
+            )
+            order[key] = c.section_order
+
+    def rank(key: tuple[str, tuple[str, ...]]) -> tuple[int, str, int]:
+        doc = documents.get(key[0])
+        return (-(doc.priority if doc else 0), key[0], order[key])
+
+    return [seen[key] for key in sorted(seen, key=rank)]
 
 
 def _manifest_or_empty(settings: Settings) -> list[Document]:

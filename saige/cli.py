@@ -175,6 +175,14 @@ def ask(
     doc: DocOpt = None,
     stage: StageOpt = None,
     data_dir: DataDir = None,
+    history_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            help="The conversation so far: JSON list of {role, content[, citations]} turns (or a previous "
+            "--history output). Prints JSON: the answer and the conversation with this turn added.",
+        ),
+    ] = None,
 ) -> None:
     """Answer a question from the corpus, with citations, or say plainly that the corpus does not cover it."""
     from saige.render import print_answer
@@ -184,9 +192,16 @@ def ask(
 
     def body() -> int:
         from retrieval.service import Saige
+        from saige.history import conversation_record, load_history
 
+        turns = load_history(history_file) if history_file is not None else None
         engine = Saige.from_settings(s)
         for q in questions:
+            if turns is not None:
+                answer = engine.ask(q, k=k, docs=doc or None, stage=stage, history=turns)
+                record = conversation_record(turns, q, answer)
+                sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=None if batch else 2) + "\n")
+                continue
             answer = engine.ask(q, k=k, docs=doc or None, stage=stage)
             if batch:
                 sys.stdout.write(json.dumps(answer.as_record(), ensure_ascii=False) + "\n")

@@ -84,9 +84,24 @@ class Document(Record):
 
         Pass `Chunk.link_page`, not the printed page number: `#page=` counts physical pages.
         """
-        if page is not None and self.official_url.lower().endswith(".pdf"):
+        if page is not None and self.kind == "pdf" and self.official_is_pdf:
             return f"{self.official_url}#page={page}"
         return self.official_url
+
+    @property
+    def official_is_pdf(self) -> bool:
+        """Whether the official URL is a PDF file (else a web page or collection, which has no pages)."""
+        return self.official_url.lower().split("?", 1)[0].split("#", 1)[0].endswith(".pdf")
+
+    def link_label(self, pages: str = "") -> str:
+        """What a link to the official document opens, said truthfully: a PDF at a page, a web page (whose
+        content Saige cites from the PDF copy's pages), or a document Saige reads as a text extraction."""
+        if self.kind == "text-extraction":
+            return "official document (Saige reads a text extraction; no page anchor)"
+        if not self.official_is_pdf:
+            where = f"; {pages} of the PDF copy" if pages else ""
+            return f"official web page (no page anchor{where})"
+        return f"official PDF, {pages}" if pages else "official PDF"
 
 
 class Block(Record):
@@ -231,9 +246,60 @@ class Citation(Record):
         return self.model_dump(exclude={"chunk_id"})
 
 
+class AnswerPoint(Record):
+    """One numbered key point of an answer: what it says, the citation it carries and where it comes from."""
+
+    n: int = Field(description="The citation number [n] the point carries")
+    text: str = Field(description="The point as shown (plain text, without its marker)")
+    doc_id: str
+    section: str
+    section_path: list[str] = Field(default_factory=list)
+    stage: str | None = None
+    controls: list[str] = Field(default_factory=list, description="Control ids the point's source states")
+
+
 class Turn(Record):
+    """One turn of a conversation. An assistant turn may keep its structured answer (citations, points), so
+    follow-ups resolve against what was actually answered; plain `{role, content}` turns work too."""
+
     role: Literal["user", "assistant"]
     content: str
+    citations: list[Citation] = Field(default_factory=list)
+    points: list[AnswerPoint] = Field(default_factory=list)
+    abstained: bool = Field(default=False, description="The assistant said the corpus does not cover it")
+
+
+class SectionRef(Record):
+    """A section an answer drew on, as a follow-up refers to it ("the first point", "that stage")."""
+
+    doc_id: str
+    section: str
+    section_path: list[str] = Field(default_factory=list)
+    stage: str | None = None
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        return (self.doc_id, tuple(self.section_path))
+
+
+FollowupKind = Literal["new", "rewrite", "expand", "pick", "stage", "analogous"]
+
+
+class FollowupPlan(Record):
+    """How a question relates to the conversation: a new question, a rewrite of a follow-up, more depth on
+    one section of the last answer ("expand", "pick"), the stage of that section, or the analogous guidance
+    in another stage or for another audience."""
+
+    kind: FollowupKind
+    query: str = Field(description="What to search")
+    target: SectionRef | None = Field(default=None, description="The section the follow-up is about")
+    stage: str | None = Field(default=None, description="The stage to search in (analogous)")
+    audience: str | None = Field(default=None, description="The audience named (analogous)")
+    exclude: list[SectionRef] = Field(
+        default_factory=list, description="Sections of the last answer (analogous: look elsewhere)"
+    )
+    previous: list[SectionRef] = Field(default_factory=list, description="Sections of the last answer")
+    topic: str = Field(default="", description="The conversation's topic words this plan carries on")
 
 
 class Answer(Record):
@@ -254,6 +320,23 @@ class Answer(Record):
         default=False,
         description="Declined because the input asks nothing of the corpus (only instructions to the assistant)",
     )
+    points: list[AnswerPoint] = Field(
+        default_factory=list, description="The numbered key points, each with its section and stage"
+    )
+    followup: str | None = Field(
+        default=None,
+        description="How a follow-up was resolved: expand, pick, stage, analogous, rewrite (None: not one)",
+    )
+
+    def as_turn(self) -> Turn:
+        """This answer as an assistant turn of a conversation (structured, for follow-ups)."""
+        return Turn(
+            role="assistant",
+            content=self.answer,
+            citations=self.citations,
+            points=self.points,
+            abstained=self.abstained,
+        )
 
     def as_record(self) -> dict[str, Any]:
         """The JSON shape of `saige ask --json`."""
@@ -267,6 +350,8 @@ class Answer(Record):
             "resolved_query": self.resolved_query,
             "warnings": self.warnings,
             "declined": self.declined,
+            "points": [p.model_dump() for p in self.points],
+            "followup": self.followup,
         }
 
 

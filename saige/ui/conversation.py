@@ -24,13 +24,15 @@ class ChatEntry(BaseModel):
 
 
 def history(entries: Sequence[ChatEntry]) -> list[Turn]:
-    """The conversation so far as Turns (user question, assistant answer), for follow-up questions."""
+    """The whole conversation so far as Turns, for follow-up questions. Each assistant turn keeps its
+    structured answer (citations, points, abstained), so "the first point" or "which stage is that in?"
+    resolves against what was shown; a question that failed (an error) is left out."""
     turns: list[Turn] = []
     for e in entries:
         if e.answer is None:
             continue
         turns.append(Turn(role="user", content=e.question))
-        turns.append(Turn(role="assistant", content=e.answer.answer))
+        turns.append(e.answer.as_turn())
     return turns
 
 

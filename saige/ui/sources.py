@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from saige.types import Citation, Hit
+from saige.types import Citation, Document, Hit
 from saige.ui.library import Library
-from saige.ui.text import escape_md, highlighted_markdown, pages_label
+from saige.ui.text import escape_md, highlighted_markdown, pages_label, source_anchor
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
 
@@ -21,6 +21,13 @@ def link(label: str, url: str) -> str:
         return escape_md(label)
     safe = url.replace("(", "%28").replace(")", "%29").replace("[", "%5B").replace("]", "%5D")
     return f"[{escape_md(label)}]({safe})"
+
+
+def link_label(doc: Document | None, pages: str) -> str:
+    """ "official PDF, p. 14", or what the link really opens when it is not a PDF page."""
+    if doc is None:
+        return f"official document, {pages}" if pages else "official document"
+    return doc.link_label(pages)
 
 
 def where(stage: str | None, path: Sequence[str], section: str) -> str:
@@ -42,10 +49,12 @@ def render_sources(lib: Library, turn: int, citations: Sequence[Citation]) -> No
         with left:
             place = escape_md(where(c.stage, c.section_path, c.section))
             pages = pages_label(c.page_start, c.page_end)
-            official = link(f"official PDF, {pages}" if pages else "official document", c.url)
             doc = lib.document(c.doc_id)
+            official = link(link_label(doc, pages), c.url)
             name = doc.short_title if doc else c.doc_title
-            st.markdown(f"**\\[{c.n}\\]** {escape_md(name)} — **{place}** · {official}")
+            # Each [n] in the answer links here (saige.ui.text.source_anchor): a heading with that anchor.
+            st.subheader(f"\\[{c.n}\\] {escape_md(name)}", anchor=source_anchor(turn, c.n))
+            st.markdown(f"**{place}** · {official}")
             quote = " ".join(c.quote.split())
             if quote:
                 st.caption(f"“{escape_md(quote[:320])}{'…' if len(quote) > 320 else ''}”")
@@ -103,7 +112,9 @@ def _section_view(
 ) -> None:
     st.markdown(f"#### {escape_md(doc_title)}")
     place = escape_md(where(stage, path, section))
-    official = link(f"Open the official PDF at {pages}" if pages else "Open the official document", url)
+    doc = lib.document(doc_id)
+    label = link_label(doc, pages)
+    official = link(f"Open the {label}", url)
     st.markdown(f"**{place}**" + (f" · {escape_md(pages)}" if pages else "") + f" · {official} ↗")
     if len(path) > 1:
         st.caption("Section path: " + escape_md(" › ".join(path)))

@@ -43,10 +43,9 @@ def escape_block(text: str) -> str:
     return "\n\n".join(out)
 
 
-def source_anchor(turn: int, n: int = 0) -> str:
-    """The id of the sources heading under answer `turn` (Streamlit slugs "Sources for answer 3")."""
-    del n
-    return f"sources-for-answer-{turn}"
+def source_anchor(turn: int, n: int) -> str:
+    """The anchor of source `n` under answer `turn` (the heading saige.ui.sources gives that source)."""
+    return f"source-{turn}-{n}"
 
 
 def answer_markdown(answer_text: str, citations: Sequence[Citation] = (), *, turn: int | None = None) -> str:

@@ -65,10 +65,13 @@ def test_ask_shows_answer_with_clickable_citations(app_env: Settings) -> None:
     assert entry.answer is not None and not entry.answer.abstained
     assert entry.answer.citations
     body = "\n".join(assistant_markdown(at))
-    # every [n] marker is a link to the answer's source list, titled with doc, stage › guideline, page
-    markers = re.findall(r"\[\\\[(\d+)\\\]\]\(#sources-for-answer-1 \"([^\"]+)\"\)", body)
-    assert {int(n) for n, _ in markers} == {c.n for c in entry.answer.citations}
-    assert any("Secure development › Secure your supply chain" in title for _, title in markers)
+    # every [n] marker is a link to its own source under the answer, titled with doc, stage › guideline, page
+    markers = re.findall(r"\[\\\[(\d+)\\\]\]\(#source-1-(\d+) \"([^\"]+)\"\)", body)
+    assert {int(n) for n, _, _ in markers} == {c.n for c in entry.answer.citations}
+    assert all(n == target for n, target, _ in markers)
+    anchors = {h.proto.anchor for h in at.subheader}
+    assert {f"source-1-{c.n}" for c in entry.answer.citations} <= anchors
+    assert any("Secure development › Secure your supply chain" in title for _, _, title in markers)
     assert "###### Sources for answer 1" in body
     first = entry.answer.citations[0]
     assert f"#page={first.page_start}" in body  # each source links to the official PDF page
@@ -281,7 +284,7 @@ def test_llm_mode_streams_a_checked_answer(app_env: Settings, monkeypatch: pytes
     assert server.requests and server.requests[-1].get("stream") is True
     body = "\n".join(assistant_markdown(at) + [i.value for i in at.info])
     assert re.search(r"(?<!\\)<", body) is None  # model output is never markup
-    assert answer.citations and "(#sources-for-answer-1 " in body
+    assert answer.citations and "(#source-1-1 " in body
     assert "Sources for answer 1" in body
 
 

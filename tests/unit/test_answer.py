@@ -34,8 +34,10 @@ def test_answer_reads_as_grouped_cited_points() -> None:
     text, citations = extractive_answer(question, hits, DOCS, IDF)
     lines = text.splitlines()
     assert lines[0].startswith(
-        "NCSC/CISA Guidelines addresses this under **Secure development › Secure your supply"
+        "NCSC/CISA Guidelines answers this under **Secure development › Secure your supply"
     )
+    # more than one guideline answers: the lead names the other one and what it adds
+    assert "**Development › Secure your supply chain** (NCSC ML principles) also covers " in lines[0]
     assert "**Secure development › Secure your supply chain** — NCSC/CISA Guidelines, pp. 13-14" in lines
     assert any(
         line.startswith("**Development › Secure your supply chain** — NCSC ML principles") for line in lines

@@ -47,7 +47,7 @@ def test_answer_markdown_links_markers_and_keeps_bold_and_bullets() -> None:
     )
     md = answer_markdown(text, [CIT], turn=3)
     title = "Guidelines — Secure deployment › Protect your model continuously — p. 14"
-    assert f'[\\[1\\]](#sources-for-answer-3 "{title}")' in md
+    assert f'[\\[1\\]](#source-3-1 "{title}")' in md
     assert "**Secure deployment**" in md
     assert "\n- You protect it\\. [" in md
     assert "\\[7\\]" in md  # a marker without a citation stays plain text

@@ -1,0 +1,131 @@
+"""Extractive answers shaped by what a follow-up asked (retrieval/followup.py's FollowupPlan).
+
+- a new question or a rewritten follow-up: the default answer (retrieval/answer.py);
+- "expand" / "pick": the section the follow-up points at, in more depth (more of its sentences), then one
+  point from each of two related sections;
+- "stage": a direct answer naming the lifecycle stage of that section, cited to it;
+- "analogous": the guidance on the same topic in the named stage or for the named audience, with a lead
+  that says so and names the section it stands in for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from retrieval.answer import (
+    Composed,
+    IdfFn,
+    LeadFn,
+    build_answer,
+    doc_name,
+    markdown_text,
+    not_a_point,
+    section_label,
+    statement_text,
+    strip_reference_marks,
+)
+from retrieval.citations import make_citation, sentence_spans
+from saige.types import STAGES, AnswerPoint, Chunk, Document, FollowupPlan, Hit, normalize_heading
+
+EXPAND_TOP_POINTS = 6
+
+
+def compose_answer(
+    question: str,
+    resolved: str,
+    hits: Sequence[Hit],
+    documents: Mapping[str, Document],
+    idf: IdfFn,
+    plan: FollowupPlan | None = None,
+) -> Composed:
+    if plan is None or plan.kind in ("new", "rewrite") or not hits:
+        return build_answer(resolved, hits, documents, idf)
+    if plan.kind == "stage":
+        return stage_answer(hits[0].chunk, documents)
+    if plan.kind in ("expand", "pick"):
+        return build_answer(
+            resolved,
+            hits,
+            documents,
+            idf,
+            lead=_expand_lead(documents),
+            max_points=EXPAND_TOP_POINTS + 2,
+            max_sections=1,
+            top_cap=EXPAND_TOP_POINTS,
+            related=2,
+        )
+    return build_answer(resolved, hits, documents, idf, lead=_analogous_lead(plan, documents))
+
+
+def _name(chunk: Chunk, documents: Mapping[str, Document]) -> str:
+    return markdown_text(doc_name(chunk, documents))
+
+
+def _expand_lead(documents: Mapping[str, Document]) -> LeadFn:
+    def lead(chunks: Sequence[Chunk], quotes: Sequence[list[str]]) -> str:
+        top = chunks[0]
+        text = f"More on **{markdown_text(section_label(top))}** ({_name(top, documents)}), from the section itself"
+        if len(chunks) > 1:
+            text += ", then related guidance"
+        return text + ":"
+
+    return lead
+
+
+def _analogous_lead(plan: FollowupPlan, documents: Mapping[str, Document]) -> LeadFn:
+    def lead(chunks: Sequence[Chunk], quotes: Sequence[list[str]]) -> str:
+        top = chunks[0]
+        where = (
+            f"In the **{plan.stage}** stage" if plan.stage else f"For {markdown_text(plan.audience or '')}"
+        )
+        text = f"{where}, the corresponding guidance is **{markdown_text(section_label(top))}** ({_name(top, documents)})"
+        if plan.previous and plan.previous[0].key != (top.doc_id, tuple(top.section_path)):
+            text += f", where the previous answer was under **{markdown_text(plan.previous[0].section)}**"
+        if len(chunks) > 1:
+            others = "; ".join(f"**{markdown_text(section_label(c))}**" for c in chunks[1:])
+            text += f"; {others} also bear on it"
+        return text + ". The key points, quoted from the sources:"
+
+    return lead
+
+
+def stage_answer(chunk: Chunk, documents: Mapping[str, Document]) -> Composed:
+    """ "That is in the Secure deployment stage: ..." cited to the section's opening sentence."""
+    quote = ""
+    for a, b in sentence_spans(chunk.text):
+        candidate = chunk.text[a:b]
+        if not_a_point(candidate, chunk.section_path) is None:
+            quote = candidate
+            break
+    quote = quote or chunk.text.strip()[:300]
+    document = documents.get(chunk.doc_id)
+    citation = make_citation(1, chunk, quote, document)
+    name = _name(chunk, documents)
+    guideline = markdown_text(chunk.section)
+    pages = f", {chunk.pages_label}" if chunk.pages_label else ""
+    if chunk.stage in STAGES:
+        number = STAGES.index(chunk.stage) + 1
+        lead = (
+            f"That is in the **{chunk.stage}** stage (stage {number} of {len(STAGES)}): **{guideline}** is one of "
+            f"its guidelines in {name}{pages} [1]."
+        )
+    else:
+        path = " › ".join(
+            p for p in chunk.section_path if normalize_heading(p) != normalize_heading(chunk.section)
+        )
+        part = f" under {markdown_text(path)}" if path else ""
+        lead = (
+            f"**{guideline}** is a section of {name}{part}{pages} [1]; that document does not sort its guidance "
+            "into the lifecycle stages."
+        )
+    shown = " ".join(strip_reference_marks(statement_text(quote)).split())
+    point = AnswerPoint(
+        n=1,
+        text=shown,
+        doc_id=chunk.doc_id,
+        section=chunk.section,
+        section_path=list(chunk.section_path),
+        stage=chunk.stage,
+    )
+    text = lead + "\n\n" + f"- {markdown_text(shown)} [1]"
+    return Composed(text, [citation], [point])

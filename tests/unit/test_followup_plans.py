@@ -1,0 +1,136 @@
+"""Follow-ups planned against the structured answer (and plain text history): expand, pick, stage,
+analogous stage or audience, and failed turns that never poison the next question."""
+
+from __future__ import annotations
+
+from retrieval.followup import answer_points, answer_sections, answered_history, named_stage, plan_followup
+from saige.types import AnswerPoint, SectionRef, Turn
+
+G = "guidelines"
+ML = "ml"
+PROTECT = SectionRef(
+    doc_id=G,
+    section="Protect your model continuously",
+    section_path=["Secure deployment", "Protect your model continuously"],
+    stage="Secure deployment",
+)
+INFRA = SectionRef(
+    doc_id=G,
+    section="Secure your infrastructure",
+    section_path=["Secure deployment", "Secure your infrastructure"],
+    stage="Secure deployment",
+)
+SUPPLY = SectionRef(
+    doc_id=G,
+    section="Secure your supply chain",
+    section_path=["Secure development", "Secure your supply chain"],
+    stage="Secure development",
+)
+ML_SUPPLY = SectionRef(
+    doc_id=ML, section="Secure your supply chain", section_path=["Development", "Secure your supply chain"]
+)
+CATALOGUE = [INFRA, PROTECT, SUPPLY, ML_SUPPLY]
+
+
+def point(n: int, ref: SectionRef) -> AnswerPoint:
+    return AnswerPoint(
+        n=n,
+        text=f"point {n}",
+        doc_id=ref.doc_id,
+        section=ref.section,
+        section_path=ref.section_path,
+        stage=ref.stage,
+    )
+
+
+def structured(question: str, *refs: SectionRef) -> list[Turn]:
+    points = [point(i, r) for i, r in enumerate(refs, 1)]
+    return [Turn(role="user", content=question), Turn(role="assistant", content="(answer)", points=points)]
+
+
+WEIGHTS = structured("How should we protect model weights from theft?", PROTECT, PROTECT, INFRA)
+
+
+def test_the_first_point_is_expanded_from_its_section() -> None:
+    plan = plan_followup("Expand on the first point.", WEIGHTS, CATALOGUE)
+    assert plan.kind == "pick" and plan.target == PROTECT
+    plan = plan_followup("Can you expand on it?", WEIGHTS, CATALOGUE)
+    assert plan.kind == "expand" and plan.target == PROTECT
+    assert "model weights" in plan.query  # the topic goes along, for the related guidance
+
+
+def test_the_second_one_is_the_second_guideline_and_point_n_the_nth_citation() -> None:
+    assert plan_followup("Tell me more about the second one.", WEIGHTS, CATALOGUE).target == INFRA
+    assert plan_followup("What does point 2 say?", WEIGHTS, CATALOGUE).target == PROTECT
+    assert plan_followup("And the last one?", WEIGHTS, CATALOGUE).target == INFRA
+
+
+def test_which_stage_targets_the_section_not_a_search_for_the_words() -> None:
+    plan = plan_followup("Which stage is that in?", WEIGHTS, CATALOGUE)
+    assert plan.kind == "stage" and plan.target == PROTECT
+    assert "stage" not in plan.query.lower().split()
+
+
+def test_another_stage_asks_for_the_analogous_guideline_there() -> None:
+    plan = plan_followup("What about during development?", WEIGHTS, CATALOGUE)
+    assert plan.kind == "analogous" and plan.stage == "Secure development"
+    assert PROTECT in plan.exclude  # not the same section again
+    assert "weights" in plan.query and "development" not in plan.query
+    assert plan_followup("What about once it is live?", WEIGHTS, CATALOGUE).stage == (
+        "Secure operation and maintenance"
+    )
+
+
+def test_another_audience_keeps_the_topic_and_names_the_audience() -> None:
+    plan = plan_followup("What about for users?", WEIGHTS, CATALOGUE)
+    assert plan.kind == "analogous" and plan.audience == "users" and plan.stage is None
+    assert "weights" in plan.query and "users" in plan.query
+
+
+def test_new_questions_and_other_follow_ups_are_not_forced_into_a_plan() -> None:
+    assert plan_followup("What is prompt injection?", WEIGHTS, CATALOGUE).kind == "new"
+    plan = plan_followup("Who is responsible for that?", WEIGHTS, CATALOGUE)
+    assert plan.kind == "rewrite" and "weights" in plan.query
+
+
+def test_a_failed_turn_never_supplies_the_topic() -> None:
+    failed = [
+        Turn(role="user", content="What is the best pizza topping?"),
+        Turn(role="assistant", content="The corpus does not cover this question.", abstained=True),
+    ]
+    assert plan_followup("What about threat modelling?", failed, CATALOGUE).kind == "new"
+    # A good answer, then a failed one: follow-ups go back to the good answer.
+    history = WEIGHTS + failed
+    assert answered_history(history) == WEIGHTS
+    plan = plan_followup("Which stage is that in?", history, CATALOGUE)
+    assert plan.kind == "stage" and plan.target == PROTECT
+    # Plain text abstentions (other clients) are recognised by their wording.
+    plain = [
+        Turn(role="user", content="GDPR fines?"),
+        Turn(role="assistant", content="The corpus does not cover this."),
+    ]
+    assert plan_followup("Expand on the first point.", plain, CATALOGUE).kind == "new"
+
+
+def test_plain_text_history_uses_guideline_names_and_markers() -> None:
+    text = (
+        "The Secure deployment stage has these guidelines: Secure your infrastructure [1]; "
+        "Protect your model continuously [2]."
+    )
+    turn = Turn(role="assistant", content=text)
+    assert answer_sections(turn, CATALOGUE) == [INFRA, PROTECT]
+    assert answer_points(turn, CATALOGUE) == [INFRA, PROTECT]
+    history = [Turn(role="user", content="Which guidelines are in deployment?"), turn]
+    assert plan_followup("Tell me more about the second one.", history, CATALOGUE).target == PROTECT
+    # A name shared by two documents means the first (highest-priority) document's section.
+    shared = Turn(role="assistant", content="**Secure development › Secure your supply chain** ... [1]")
+    assert answer_points(shared, CATALOGUE) == [SUPPLY]
+
+
+def test_named_stage_reads_the_common_phrasings() -> None:
+    assert named_stage("what about during development?") == "Secure development"
+    assert named_stage("and once it is deployed?") == "Secure deployment"
+    assert named_stage("what about after deployment?") == "Secure operation and maintenance"
+    assert named_stage("in production?") == "Secure operation and maintenance"
+    assert named_stage("what about at design time?") == "Secure design"
+    assert named_stage("how does this compare?") is None
