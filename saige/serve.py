@@ -70,7 +70,9 @@ def run_serve(settings: Settings) -> int:
     """Run the app until interrupted; returns Streamlit's exit code."""
     path = app_path()
     if not path.is_file():
-        raise SaigeError(f"{path}: the Saige app script is missing from the installed package; reinstall saige")
+        raise SaigeError(
+            f"{path}: the Saige app script is missing from the installed package; reinstall saige"
+        )
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"warning: binding to {settings.host} exposes Saige beyond this machine; it has no login.",
