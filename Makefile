@@ -29,8 +29,8 @@ install-dev: $(VENV)/.installed-dev
 
 ## make run: install, find or fetch the corpus, ingest, then open the app on 127.0.0.1
 run: install
-	$(BIN)/saige fetch
-	$(BIN)/saige ingest
+	$(BIN)/saige fetch --keep-going
+	$(BIN)/saige ingest --skip-missing
 	$(BIN)/saige serve
 
 ## make test: install with dev extras, then the whole suite (acceptance tests too when SAIGE_CORPUS_DIR is set)

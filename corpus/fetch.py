@@ -11,9 +11,10 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from corpus.manifest import (
     ACCEPTED_SUFFIX,
@@ -30,8 +31,12 @@ from saige.types import Document
 
 if TYPE_CHECKING:
     import httpx
-    from rich.console import Console
-    from rich.progress import Progress
+
+Level = Literal["ok", "fail", "warn", "info"]
+Notify = Callable[[Level, str], None]
+"""notify(level, one line): what happened to a document; the CLI prints it."""
+Transfer = Callable[[str, int, int | None], None]
+"""transfer(document id, bytes so far, total bytes or None); a final call with done == -1 ends it."""
 
 TIMEOUT_SECONDS = 60.0
 MAX_BYTES = 512 * 1024 * 1024  # refuse absurdly large responses instead of filling the disk
@@ -75,43 +80,24 @@ def document_status(settings: Settings, document: Document) -> Status:
     return Status(document)
 
 
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=True)
-
-
-OK = "[green]ok[/]"
-FAIL = "[red]x[/]"
-WARN = "[yellow]![/]"
-
-
-def _say(console: Console, tag: str, message: str) -> None:
-    """One line: a styled tag, then the message with any [brackets] in names or URLs shown literally."""
-    from rich.markup import escape
-
-    console.print(f"{tag} {escape(message)}")
-
-
 def _marker(path: Path) -> Path:
     return path.with_name(path.name + ACCEPTED_SUFFIX)
 
 
 def _download(
-    client: httpx.Client, document: Document, url: str, dest_dir: Path, progress: Progress
+    client: httpx.Client, document: Document, url: str, dest_dir: Path, transfer: Transfer
 ) -> tuple[Path, str]:
     """Stream `url` into a temp file in dest_dir; (temp path, sha256). The caller renames or removes it."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".fetch-", suffix=".part", dir=dest_dir)
     tmp = Path(tmp_name)
     digest = hashlib.sha256()
-    task = progress.add_task(document.id, total=None)
+    transfer(document.id, 0, None)
     try:
         with os.fdopen(fd, "wb") as out, client.stream("GET", url) as response:
             response.raise_for_status()
             length = response.headers.get("content-length")
-            if length and length.isdigit():
-                progress.update(task, total=int(length))
+            total = int(length) if length and length.isdigit() else None
             size = 0
             for block in response.iter_bytes(1 << 16):
                 size += len(block)
@@ -121,14 +107,14 @@ def _download(
                     )
                 digest.update(block)
                 out.write(block)
-                progress.update(task, advance=len(block))
+                transfer(document.id, size, total)
             out.flush()
             os.fsync(out.fileno())
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     finally:
-        progress.remove_task(task)
+        transfer(document.id, -1, None)
     return tmp, digest.hexdigest()
 
 
@@ -136,8 +122,8 @@ def _fetch_one(
     settings: Settings,
     document: Document,
     client: httpx.Client,
-    progress: Progress,
-    console: Console,
+    transfer: Transfer,
+    notify: Notify,
     accept_new_hash: bool,
 ) -> bool:
     """Download one document into the cache; True when a verified (or deliberately accepted) copy results."""
@@ -147,31 +133,31 @@ def _fetch_one(
     assert url is not None
     target = cache_path(settings, document)
     try:
-        tmp, actual = _download(client, document, url, target.parent, progress)
+        tmp, actual = _download(client, document, url, target.parent, transfer)
     except httpx.HTTPStatusError as exc:
-        _say(console, FAIL, f"{document.id}: download failed: HTTP {exc.response.status_code} from {url}")
+        _say(notify, "fail", f"{document.id}: download failed: HTTP {exc.response.status_code} from {url}")
         return False
     except httpx.HTTPError as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        _say(console, FAIL, f"{document.id}: download failed: {reason} ({url})")
+        _say(notify, "fail", f"{document.id}: download failed: {reason} ({url})")
         return False
     except OSError as exc:
-        _say(console, FAIL, f"{document.id}: cannot write to {target.parent}: {exc.strerror or exc}")
+        _say(notify, "fail", f"{document.id}: cannot write to {target.parent}: {exc.strerror or exc}")
         return False
     except CorpusError as exc:
-        _say(console, FAIL, f"{exc}")
+        _say(notify, "fail", f"{exc}")
         return False
 
     try:
         if actual == document.sha256:
             os.replace(tmp, target)
             _marker(target).unlink(missing_ok=True)
-            _say(console, OK, f"{document.id}: downloaded and verified -> {target}")
+            _say(notify, "ok", f"{document.id}: downloaded and verified -> {target}")
             return True
         if not accept_new_hash:
             _say(
-                console,
-                FAIL,
+                notify,
+                "fail",
                 f"{document.id}: sha256 mismatch, refused: expected {document.sha256} "
                 f"actual {actual} ({url}). Kept any existing copy. If the publisher released a new version "
                 "and you accept it, run `saige fetch --accept-new-hash`.",
@@ -181,18 +167,22 @@ def _fetch_one(
             old = sha256_file(target)
             backup = target.with_name(f"{target.name}.{old[:12]}.previous")
             os.replace(target, backup)
-            _say(console, "  ", f"{document.id}: previous copy kept as {backup}")
+            _say(notify, "info", f"{document.id}: previous copy kept as {backup}")
         os.replace(tmp, target)
         _marker(target).write_text(actual + "\n", encoding="ascii")
         _say(
-            console,
-            WARN,
+            notify,
+            "warn",
             f"{document.id}: accepted a NEW version with --accept-new-hash: sha256 {actual} no longer "
             f"matches the pin {document.sha256} -> {target}",
         )
         return True
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _say(notify: Notify, level: Level, message: str) -> None:
+    notify(level, message)
 
 
 def _remove_stale_parts(folder: Path, max_age_seconds: float = 3600.0) -> None:
@@ -221,130 +211,129 @@ def _select(documents: list[Document], only: list[str], settings: Settings) -> l
     return [known[i] for i in dict.fromkeys(only)]
 
 
-def run_fetch(settings: Settings, accept_new_hash: bool = False, only: list[str] | None = None) -> int:
-    """Download the documents not already present and verified; 0 when all are in place at the end."""
-    console = _console()
+@dataclass
+class FetchResult:
+    """What `fetch_documents` did: the documents checked and those still missing or unverified."""
+
+    checked: int
+    problems: list[str] = field(default_factory=list)
+    downloaded: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _ignore(*args: object) -> None:
+    return None
+
+
+def fetch_documents(
+    settings: Settings,
+    accept_new_hash: bool = False,
+    only: list[str] | None = None,
+    *,
+    notify: Notify = _ignore,
+    transfer: Transfer = _ignore,
+) -> FetchResult:
+    """Download the documents not already present and verified; each outcome goes to `notify`.
+
+    A document that cannot be had (no URL, unreachable, changed upstream) is reported and listed in
+    `problems`; the others are still downloaded.
+    """
     documents = _select(load_manifest(settings), list(only or []), settings)
     statuses = [document_status(settings, d) for d in documents]
+    result = FetchResult(checked=len(statuses))
 
-    problems: list[str] = []
     to_download: list[Status] = []
     for st in statuses:
         doc = st.document
         if st.ok:
             note = " (accepted new version, does not match the pin)" if st.accepted else ""
-            _say(console, OK, f"{doc.id}: present in {st.where}{note}")
+            notify("ok", f"{doc.id}: present in {st.where}{note}")
         elif st.present and st.where == "corpus dir":
-            _say(
-                console,
-                FAIL,
+            notify(
+                "fail",
                 f"{doc.id}: {st.path} does not match the pin: expected {doc.sha256} actual "
                 f"{st.actual}; replace it with the pinned file (Saige does not modify SAIGE_CORPUS_DIR)",
             )
-            problems.append(doc.id)
+            result.problems.append(doc.id)
         elif doc.download_url is None:
-            where = f"{settings.corpus_dir}" if settings.corpus_dir else "SAIGE_CORPUS_DIR"
-            _say(
-                console,
-                FAIL,
-                f"{doc.id}: no download URL; place the file {doc.file} in {where} "
-                f"(official page: {doc.official_url}, pinned sha256 {doc.sha256})",
-            )
-            problems.append(doc.id)
+            notify("fail", f"{doc.id}: no download URL; {how_to_add(settings, doc)}")
+            result.problems.append(doc.id)
         else:
             if st.present:
-                _say(
-                    console,
-                    WARN,
+                notify(
+                    "warn",
                     f"{doc.id}: cached copy {st.path} does not match the pin (actual {st.actual}); "
                     "downloading again",
                 )
             to_download.append(st)
 
     if not to_download:
-        if not problems:
-            console.print(
-                f"All {len(statuses)} documents present and verified; nothing to download (no network call)."
+        if not result.problems:
+            notify(
+                "info",
+                f"All {len(statuses)} documents present and verified; nothing to download (no network call).",
             )
         else:
-            console.print(
-                f"{len(problems)} document(s) missing or not matching; nothing could be downloaded."
+            notify(
+                "info",
+                f"{len(result.problems)} document(s) missing or not matching; nothing could be downloaded.",
             )
-        return 1 if problems else 0
+        return result
 
     import httpx
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
     _remove_stale_parts(settings.fetch_dir)
     timeout = httpx.Timeout(TIMEOUT_SECONDS, connect=15.0)
-    with (
-        httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            console=console,
-            transient=True,
-        ) as progress,
-    ):
+    with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
         for st in to_download:
-            if not _fetch_one(settings, st.document, client, progress, console, accept_new_hash):
-                problems.append(st.document.id)
+            if _fetch_one(settings, st.document, client, transfer, notify, accept_new_hash):
+                result.downloaded.append(st.document.id)
+            else:
+                result.problems.append(st.document.id)
 
-    if problems:
-        _say(console, FAIL, f"{len(problems)} document(s) still missing or unverified: {', '.join(problems)}")
-        return 1
-    console.print(f"All {len(statuses)} documents present and verified.")
-    return 0
+    if result.problems:
+        notify(
+            "fail",
+            f"{len(result.problems)} document(s) still missing or unverified: {', '.join(result.problems)}",
+        )
+    else:
+        notify("info", f"All {len(statuses)} documents present and verified.")
+    return result
 
 
-def _short(text: str, width: int = 48) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def how_to_add(settings: Settings, document: Document) -> str:
+    """One sentence: how to add a document that is missing (for `saige fetch`, `saige sources`, the app)."""
+    where = f"{settings.corpus_dir}" if settings.corpus_dir else "SAIGE_CORPUS_DIR"
+    get = f"`saige fetch --doc {document.id}`, or " if document.download_url else ""
+    return (
+        f"{get}place the file {document.file} in {where} "
+        f"(official page: {document.official_url}, pinned sha256 {document.sha256}), then run `saige ingest`"
+    )
 
 
-def run_sources(settings: Settings) -> int:
-    """A table of the documents: present or missing (and where), hash check, pages, licence."""
-    from rich.table import Table
+@dataclass
+class SourceRow:
+    """One line of `saige sources`."""
 
-    console = _console()
-    table = Table(title=f"Saige corpus ({manifest_source(settings)})", show_lines=False)
-    table.add_column("id", overflow="fold", ratio=3)
-    table.add_column("title", ratio=3)
-    table.add_column("present", ratio=1)
-    table.add_column("hash")
-    table.add_column("pages", justify="right")
-    table.add_column("licence", ratio=3)
-    table.add_column("redistributable")
-    from rich.text import Text
+    status: Status
+    check: str  # "ok", "accepted new version", "MISMATCH" or "-" when missing
+    how_to_add: str = ""
 
-    present = 0
+
+def source_rows(settings: Settings) -> list[SourceRow]:
+    """Every manifest document: where its file is, whether its hash matches, and how to add it if missing."""
+    rows: list[SourceRow] = []
     for doc in load_manifest(settings):
         st = document_status(settings, doc)
         if not st.present:
-            where, check = Text("missing", style="red"), Text("-")
+            rows.append(SourceRow(st, "-", how_to_add(settings, doc)))
+        elif st.actual == doc.sha256:
+            rows.append(SourceRow(st, "ok"))
+        elif st.accepted:
+            rows.append(SourceRow(st, "accepted new version"))
         else:
-            present += 1
-            where = Text(st.where)
-            if st.actual == doc.sha256:
-                check = Text("ok", style="green")
-            elif st.accepted:
-                check = Text("accepted new version", style="yellow")
-            else:
-                check = Text("MISMATCH", style="bold red")
-        table.add_row(
-            Text(doc.id),
-            Text(_short(doc.short_title)),
-            where,
-            check,
-            Text("" if doc.pages is None else str(doc.pages)),
-            Text(_short(doc.license, 40)),
-            Text("yes" if doc.redistributable else "no"),
-        )
-    console.print(table)
-    console.print(f"{present} of {len(table.rows)} documents present.", markup=False)
-    folders = [("corpus dir", settings.corpus_dir), ("fetch cache", settings.fetch_dir)]
-    for label, folder in folders:
-        if folder is not None:
-            console.print(f"{label}: {folder}", markup=False)
-    return 0
+            rows.append(SourceRow(st, "MISMATCH"))
+    return rows

@@ -65,6 +65,10 @@ class IngestReport(BaseModel):
     )
     per_document: list[DocumentStats] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(
+        default_factory=list,
+        description="Manifest documents left out because their file is missing (never downloaded or placed)",
+    )
 
 
 # --- documents ----------------------------------------------------------------------------------------
@@ -72,8 +76,23 @@ class IngestReport(BaseModel):
 
 def locate_documents(settings: Settings, documents: Sequence[Document]) -> list[tuple[Document, Path]]:
     """Every manifest document with its file; CorpusError when none or some are missing."""
-    from corpus.manifest import resolve_path
     from ingest.loader import locate
+
+    present, missing = split_missing(settings, documents)
+    if missing:
+        locate(settings, missing[0])  # raises the one-line error naming the file and how to get it
+    return present
+
+
+def split_missing(
+    settings: Settings, documents: Sequence[Document]
+) -> tuple[list[tuple[Document, Path]], list[Document]]:
+    """(documents whose file is present, with it; documents whose file is missing).
+
+    CorpusError when none is present. A present file is still checked (sha256, parse) by the ingest: only
+    a file that was never downloaded or placed is left out.
+    """
+    from corpus.manifest import resolve_path
 
     found = [(doc, resolve_path(settings, doc)) for doc in documents]
     if not any(path is not None for _, path in found):
@@ -82,7 +101,8 @@ def locate_documents(settings: Settings, documents: Sequence[Document]) -> list[
             f"no documents found in {where}: put the corpus files there (SAIGE_CORPUS_DIR) "
             "or run `saige fetch` to download them"
         )
-    return [(doc, path if path is not None else locate(settings, doc)) for doc, path in found]
+    present = [(doc, path) for doc, path in found if path is not None]
+    return present, [doc for doc, path in found if path is None]
 
 
 @functools.lru_cache(maxsize=16)
@@ -315,8 +335,12 @@ def ingest(
     client: ClientAPI | None = None,
     progress: Progress | None = None,
     rebuild: bool = False,
+    skip_missing: bool = False,
 ) -> IngestReport:
     """Build a new index from the corpus and switch to it atomically (see the module docstring).
+
+    skip_missing: leave out documents whose file is missing (listed in report.missing and in the index
+    pointer, so `saige sources` and the app can name them); otherwise a missing file stops the ingest.
 
     embedder: defaults to the configured model behind the embedding cache; any other embedder is wrapped in
     the cache too. client: a Chroma client (default: `retrieval.store.make_chroma_client(settings)`).
@@ -332,6 +356,7 @@ def ingest(
         discard_index,
         drop_other_builds,
         ingest_lock,
+        kept_previous,
         new_build_id,
         read_pointer,
         refresh_mirror,
@@ -343,7 +368,11 @@ def ingest(
     report = IngestReport()
     with ingest_lock(settings):
         documents = load_manifest(settings)
-        located = locate_documents(settings, documents)
+        if skip_missing:
+            located, left_out = split_missing(settings, documents)
+            report.missing = [doc.id for doc in left_out]
+        else:
+            located = locate_documents(settings, documents)
 
         if embedder is None:
             cached: CachedEmbedder = load_embedder(settings)
@@ -386,7 +415,10 @@ def ingest(
             except Exception:
                 intact = False
             if intact:
-                drop_other_builds(db, settings, keep=current.collection)  # half-written leftovers
+                # half-written leftovers; with a server the previous generation stays for replicas
+                drop_other_builds(
+                    db, settings, keep=current.collection, also_keep=kept_previous(settings, current)
+                )
                 refresh_mirror(settings, current)  # killed between Chroma's switch and the mirror
                 report.unchanged = True
                 report.collection = current.collection
@@ -412,6 +444,7 @@ def ingest(
             model=cached.name,
             dimension=len(vectors[0]) if vectors else 0,
             fingerprint=fp,
+            missing=report.missing,
         )
 
         def write_progress(done: int, total: int) -> None:
@@ -431,64 +464,3 @@ def _now() -> str:
     import datetime as dt
 
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-# --- the command --------------------------------------------------------------------------------------
-
-
-def run_ingest_cli(settings: Settings, rebuild: bool = False) -> int:
-    """`saige ingest`: a progress bar for parse, embed and write, then a summary table."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskID,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-    from rich.table import Table
-
-    console = Console(stderr=True)
-    labels = {"parse": "Parsing documents", "embed": "Embedding chunks", "write": "Writing the index"}
-    with Progress(
-        TextColumn("{task.description:<20}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in labels:
-                return
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels[stage], total=max(total, 1))
-            bar.update(tasks[stage], completed=done, total=max(total, 1))
-
-        report = ingest(settings, progress=progress, rebuild=rebuild)
-
-    table = Table(title="saige ingest", show_header=False, title_justify="left", expand=False)
-    table.add_column("what")
-    table.add_column("value", justify="right")
-    status = "index up to date (nothing changed)" if report.unchanged else "switched to the new build"
-    rows = [
-        ("documents", str(report.documents)),
-        ("pages", str(report.pages)),
-        ("sections", str(report.sections)),
-        ("chunks", str(report.chunks)),
-        ("pages skipped (no text)", str(report.pages_skipped)),
-        ("embedded / cached", f"{report.embedded} / {report.cached}"),
-        ("seconds", f"{report.seconds:.1f}"),
-        ("index", status),
-        ("collection", report.collection),
-    ]
-    for what, value in rows:
-        table.add_row(what, value)
-    out = Console()
-    out.print(table)
-    for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
-    return 0

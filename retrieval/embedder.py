@@ -100,6 +100,7 @@ class SentenceTransformerEmbedder:
         self.device = device
         self._label, self._folder = resolve_model_spec(spec)
         self._model: Any = None
+        self._numpy_encoder: Any = None  # the torch-free query encoder, False when the model has none
         self._tokenizer: Any = None
         self._dimension: int | None = None
         self._weights_hash: str | None = None
@@ -140,7 +141,25 @@ class SentenceTransformerEmbedder:
         return [[float(x) for x in row] for row in vectors]
 
     def embed_query(self, text: str) -> list[float]:
+        """One query. Without the torch model loaded, the numpy encoder computes it from the same verified
+        weights (vectors equal within 1e-5; retrieval/query_encoder.py), so a query never imports torch."""
+        if self._model is None:
+            encoder = self._query_encoder()
+            if encoder is not None:
+                return encoder.encode_one(text)
         return self.embed([text])[0]
+
+    def _query_encoder(self) -> Any:
+        with self._lock:
+            if self._numpy_encoder is None:
+                from retrieval.query_encoder import NumpyBertEncoder, supports
+
+                folder = self._folder
+                if folder is None or not supports(folder):
+                    self._numpy_encoder = False
+                else:  # verifies the weights' sha256 on the bytes it loads
+                    self._numpy_encoder = NumpyBertEncoder(folder, self.sha256)
+            return self._numpy_encoder or None
 
     # --- tokens --------------------------------------------------------------------------------------
     @property

@@ -60,6 +60,14 @@ class IndexPointer(BaseModel):
     fingerprint: str = Field(
         default="", description="sha256 over the chunks and the model: same = same index"
     )
+    missing: list[str] = Field(
+        default_factory=list,
+        description="Manifest document ids left out of this build: their file was missing",
+    )
+    previous: str = Field(
+        default="",
+        description="The build current before this one, kept (with a Chroma server) for replicas still on it",
+    )
 
 
 # --- names --------------------------------------------------------------------------------------------
@@ -307,12 +315,21 @@ def write_build(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Write a new build collection, verify it, switch to it, then drop every other build collection.
+    """Write a new build collection, verify it, switch to it, then drop the other build collections.
 
     The current build keeps answering until the switch; if anything fails before it, the new collection
-    is dropped (best effort: a killed process leaves it for the next ingest to clean up).
+    is dropped (best effort: a killed process leaves it for the next ingest to clean up). With a Chroma
+    server, replicas elsewhere may still be reading the build that was current: it is kept, one generation
+    (named in `pointer.previous`), until the next ingest; replicas compare the pointer on every question
+    and move to the new build (saige/ui/main.py: index_stamp). Embedded, every older build is dropped.
     """
     from retrieval.store import ChromaStore
+
+    if settings.chroma_host and not pointer.previous:
+        with contextlib.suppress(Exception):
+            before = read_pointer(client, settings)
+            if before is not None and before.collection != pointer.collection:
+                pointer = pointer.model_copy(update={"previous": before.collection})
 
     store = ChromaStore.create(client, pointer.collection, metadata={"saige_build": pointer.build_id})
     try:
@@ -333,7 +350,12 @@ def write_build(
         with contextlib.suppress(Exception):
             client.delete_collection(pointer.collection)
         raise
-    drop_other_builds(client, settings, keep=pointer.collection)
+    drop_other_builds(client, settings, keep=pointer.collection, also_keep=kept_previous(settings, pointer))
+
+
+def kept_previous(settings: Settings, pointer: IndexPointer) -> str | None:
+    """The previous build that stays for replicas (Chroma server only), else None."""
+    return pointer.previous or None if settings.chroma_host else None
 
 
 def build_collections(client: ClientAPI, settings: Settings) -> list[str]:
@@ -346,11 +368,14 @@ def build_collections(client: ClientAPI, settings: Settings) -> list[str]:
     return sorted(names)
 
 
-def drop_other_builds(client: ClientAPI, settings: Settings, *, keep: str | None) -> list[str]:
-    """Drop every build collection except `keep` (old and half-written builds); returns their names."""
+def drop_other_builds(
+    client: ClientAPI, settings: Settings, *, keep: str | None, also_keep: str | None = None
+) -> list[str]:
+    """Drop every build collection except `keep` and `also_keep` (old and half-written builds); returns
+    their names."""
     dropped: list[str] = []
     for name in build_collections(client, settings):
-        if name == keep:
+        if name in (keep, also_keep):
             continue
         with contextlib.suppress(Exception):
             client.delete_collection(name)

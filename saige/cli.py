@@ -88,18 +88,25 @@ def fetch(
         ),
     ] = False,
     doc: DocOpt = None,
+    keep_going: Annotated[
+        bool,
+        typer.Option(
+            "--keep-going",
+            help="Exit 0 when at least one document is in place; the others are reported (make run uses it).",
+        ),
+    ] = False,
 ) -> None:
     """Download missing documents from their official URLs and verify their sha256."""
-    from corpus.fetch import run_fetch
+    from saige.cli_corpus import run_fetch
 
     s = _settings(corpus_dir=corpus_dir, data_dir=data_dir)
-    _run(run_fetch, s, accept_new_hash=accept_new_hash, only=doc or [])
+    _run(run_fetch, s, accept_new_hash=accept_new_hash, only=doc or [], keep_going=keep_going)
 
 
 @app.command()
 def sources(corpus_dir: CorpusDir = None, data_dir: DataDir = None) -> None:
     """List the corpus documents: present or missing, hash ok or not, pages and licence."""
-    from corpus.fetch import run_sources
+    from saige.cli_corpus import run_sources
 
     _run(run_sources, _settings(corpus_dir=corpus_dir, data_dir=data_dir))
 
@@ -111,11 +118,19 @@ def ingest(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Discard the index (even a corrupted one) and build it afresh.")
     ] = False,
+    skip_missing: Annotated[
+        bool,
+        typer.Option(
+            "--skip-missing",
+            help="Leave out documents whose file is missing (reported; `saige sources` says how to add them).",
+        ),
+    ] = False,
 ) -> None:
     """Parse, chunk and embed the corpus into a new index, then switch to it atomically."""
-    from ingest.pipeline import run_ingest_cli
+    from saige.cli_corpus import run_ingest
 
-    _run(run_ingest_cli, _settings(corpus_dir=corpus_dir, data_dir=data_dir), rebuild=rebuild)
+    s = _settings(corpus_dir=corpus_dir, data_dir=data_dir)
+    _run(run_ingest, s, rebuild=rebuild, skip_missing=skip_missing)
 
 
 def _queries(arg: str) -> tuple[list[str], bool]:

@@ -1,4 +1,8 @@
-"""`saige serve`: start the Streamlit app (app.py) bound to settings.host, headless, usage statistics off."""
+"""`saige serve`: start the Streamlit app bound to settings.host, headless, usage statistics off.
+
+The script is saige/webapp/saige_app.py, inside the package, so a plain (non-editable) `pip install` serves
+too; `app.py` at the top of a checkout is its shim for `streamlit run app.py`.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,8 @@ STREAMLIT_FLAGS: tuple[str, ...] = (
 
 
 def app_path() -> Path:
-    """app.py at the top of the project (next to the `saige` package)."""
-    return Path(__file__).resolve().parent.parent / "app.py"
+    """The Streamlit script shipped in the package (saige/webapp/saige_app.py)."""
+    return Path(__file__).resolve().parent / "webapp" / "saige_app.py"
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -66,7 +70,9 @@ def run_serve(settings: Settings) -> int:
     """Run the app until interrupted; returns Streamlit's exit code."""
     path = app_path()
     if not path.is_file():
-        raise SaigeError(f"{path}: the Saige app is missing (run `saige serve` from a source checkout)")
+        raise SaigeError(
+            f"{path}: the Saige app script is missing from the installed package; reinstall saige"
+        )
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"warning: binding to {settings.host} exposes Saige beyond this machine; it has no login.",
@@ -74,7 +80,7 @@ def run_serve(settings: Settings) -> int:
         )
     env = {**os.environ, **settings_env(settings), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     print(f"Saige: http://{settings.host}:{settings.port}  (Ctrl+C stops it)", file=sys.stderr)
-    proc = subprocess.Popen(serve_command(settings), cwd=path.parent, env=env)
+    proc = subprocess.Popen(serve_command(settings), env=env)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # a terminated `saige serve` stops the app too
     try:
         return proc.wait()

@@ -29,16 +29,33 @@ def reload_index() -> None:
 
 
 def index_stamp(settings: Settings) -> str:
-    """Changes when `saige ingest` switches to a new build (the pointer's mirror file is replaced), so a
-    running app picks up the new index on its next rerun. Empty with a Chroma server (use Reload index)."""
+    """Changes when `saige ingest` switches to a new build, so a running app answers from the new index on
+    its next rerun (its next question) without a click.
+
+    With a Chroma server this is the build the server's `saige-meta` pointer names, read on every rerun:
+    every replica compares the pointer itself, not a local file (the previous build is kept one generation
+    for replicas still on it; retrieval/index.py: write_build). Embedded, the pointer's mirror file stamp.
+    """
     from retrieval.index import POINTER_FILE
 
     if settings.chroma_host:
-        return ""
+        return "build:" + server_build(settings)
     try:
         return str((settings.index_dir / POINTER_FILE).stat().st_mtime_ns)
     except OSError:
         return ""
+
+
+def server_build(settings: Settings) -> str:
+    """The collection the Chroma server's pointer names ("" when none or unreachable: the engine load then
+    reports the reason)."""
+    from retrieval.index import connect, read_pointer
+
+    try:
+        pointer = read_pointer(connect(settings, create=False), settings)
+    except Exception:
+        return ""
+    return pointer.collection if pointer is not None else ""
 
 
 def load_library(settings: Settings) -> Library:

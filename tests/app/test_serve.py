@@ -1,4 +1,5 @@
-"""`saige serve` builds a local-only, telemetry-free `streamlit run app.py` with the CLI's settings."""
+"""`saige serve` builds a local-only, telemetry-free `streamlit run` of the packaged script with the CLI's
+settings."""
 
 from __future__ import annotations
 
@@ -15,10 +16,22 @@ from tests.app.conftest import REPO
 
 def test_serve_command_binds_host_and_port_with_stats_off(tmp_path: Path) -> None:
     cmd = serve_command(Settings(data_dir=tmp_path, port=8642))
-    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(REPO / "app.py")
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(app_path())
     assert "--server.address=127.0.0.1" in cmd and "--server.port=8642" in cmd
     assert "--browser.gatherUsageStats=false" in cmd and "--server.headless=true" in cmd
     assert app_path().is_file()
+
+
+def test_the_served_script_ships_inside_the_package_and_app_py_is_its_shim() -> None:
+    import saige
+
+    package = Path(saige.__file__).resolve().parent
+    assert app_path().is_relative_to(package)  # a non-editable install carries it
+    assert sorted(p.name for p in app_path().parent.glob("*.py")) == ["__init__.py", "saige_app.py"]
+    shim = (REPO / "app.py").read_text(encoding="utf-8")
+    script = app_path().read_text(encoding="utf-8")
+    for text in (shim, script):
+        assert "from saige.ui.main import main" in text and text.rstrip().endswith("main()")
 
 
 def test_settings_env_passes_every_setting_with_absolute_paths(monkeypatch: pytest.MonkeyPatch) -> None:

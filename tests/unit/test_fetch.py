@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus.fetch import run_fetch, run_sources
 from corpus.manifest import accepted_hash, load_manifest
+from saige.cli_corpus import run_fetch, run_sources
 from saige.errors import CorpusError
 from saige.settings import Settings
 from tests.conftest import real_corpus_dir
