@@ -24,6 +24,7 @@ from dataclasses import dataclass
 def wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
+
 # The AI RMF functions as printed in AI 100-1, and the codes AI 600-1 prints for them.
 FUNCTION_CODES: dict[str, str] = {"govern": "GV", "map": "MP", "measure": "MS", "manage": "MG"}
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
 from functools import lru_cache
+from typing import Any
 
 from retrieval.identifiers import id_tokens
 
