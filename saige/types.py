@@ -226,6 +226,9 @@ class Citation(Record):
     page_end: int | None = None
     quote: str = Field(description="The exact sentence or sentences quoted from the chunk")
     url: str
+    control_id: str | None = Field(
+        default=None, description="The printed identifier of the control the cited chunk holds, if any"
+    )
 
     def as_record(self) -> dict[str, Any]:
         return self.model_dump(exclude={"chunk_id"})
@@ -341,6 +344,28 @@ class CrosswalkLink(Record):
     provenance: Provenance
     origin: str = Field(description="Where the link is stated: document and page, or the mapping's permalink")
     score: float | None = Field(default=None, description="Similarity, for computed links only")
+
+
+class ControlMatch(Record):
+    """An identifier a question names and the catalogue's controls it resolves to.
+
+    `controls` holds the match, best first: one control, or one candidate per document when the id exists in
+    several documents and the question names none of them (`ambiguous`). `context` holds the first match's
+    parent, then its siblings, in catalogue order.
+    """
+
+    mention: str = Field(description="The identifier as the question spells it")
+    controls: list[Control]
+    ambiguous: bool = False
+    context: list[Control] = Field(default_factory=list)
+
+
+class RelatedControl(Record):
+    """One piece of related guidance: a link with its provenance, and the linked control when it is in the
+    catalogue (None for a control outside the corpus, such as an OWASP AI Exchange control)."""
+
+    link: CrosswalkLink
+    control: Control | None = None
 
 
 def stable_id(*parts: str) -> str:
