@@ -331,11 +331,6 @@ def build_controls(
     return list(unique.values())
 
 
-def control_text(control: Control) -> str:
-    """What is embedded for a control (for "similar" controls): its id, title and statement."""
-    return f"{control.control_id} {control.title}\n{control.statement}".strip()[:2000]
-
-
 # --- the pipeline -------------------------------------------------------------------------------------
 
 
@@ -354,6 +349,7 @@ def ingest(
     rebuild: discard the current index first (after every document parsed), even when it is corrupted.
     """
     from corpus.manifest import load_manifest
+    from retrieval.controls import control_text
     from retrieval.embedder import CachedEmbedder, load_embedder
     from retrieval.index import (
         IndexPointer,

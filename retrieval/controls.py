@@ -138,6 +138,8 @@ class ControlCatalogue:
                 found = [c for c in found if c.kind == mention.kind_hint] or found
             if named:
                 found = [c for c in found if c.doc_id in named] or found
+            if mention.key.prefix is None and not mention.kind_hint and not {c.doc_id for c in found} & named:
+                continue  # a bare "1.1" is an id only with a kind ("provision 1.1") or a document named
             ranked = self._rank(found)
             ranked = [c for c in ranked if c.key not in seen]
             if not ranked:
@@ -200,3 +202,13 @@ class ControlCatalogue:
             if t in doc_keys:
                 return doc_keys[t]
         return None
+
+
+def describe(control: Control) -> str:
+    """ "GV-1.2-001 (nist-ai-600-1-genai-profile-2024)": for one-line messages."""
+    return f"{control.control_id} ({control.doc_id})"
+
+
+def control_text(control: Control) -> str:
+    """What is embedded for a control (for "similar" controls): its id, title and statement."""
+    return f"{control.control_id} {control.title}\n{control.statement}".strip()[:2000]

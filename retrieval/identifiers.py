@@ -63,6 +63,14 @@ _NOT_PREFIX: frozenset[str] = wordset(
     """
 )
 
+# Words after which a number is never a control identifier ("version 1.1", "page 5.3", "figure 2.1").
+_NEVER_ID_AFTER: frozenset[str] = wordset(
+    """
+    version versions v page pages figure figures fig table tables step steps chapter appendix annex p pp
+    level levels year years day days equation eq footnote note notes
+    """
+)
+
 _MENTION = re.compile(
     r"(?<![A-Za-z0-9.])"
     r"(?:(?P<word>[A-Za-z]{2,12})(?P<sep>[ \t]*[-.:]?[ \t]*))?"
@@ -146,6 +154,8 @@ def find_mentions(text: str, prefixes: frozenset[str] | None = None) -> list[Men
         prefix: str | None = None
         kind_hint: str | None = None
         lower = word.lower()
+        if lower in _NEVER_ID_AFTER:
+            continue
         if word:
             if lower in KIND_WORDS:
                 kind_hint = KIND_WORDS[lower]
