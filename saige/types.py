@@ -98,6 +98,18 @@ class Block(Record):
     size: float = Field(default=0.0, description="Font size in points (0 when unknown, e.g. Markdown)")
 
 
+class TextLine(Record):
+    """One positioned line segment of a PDF page (points, origin bottom-left), kept so that tables can be
+    read cell by cell by pure functions of the parsed page (ingest/controls)."""
+
+    x0: float
+    x1: float
+    y: float = Field(description="Baseline")
+    size: float = 0.0
+    bold: bool = False
+    text: str
+
+
 class Page(Record):
     """One page of a parsed document. Markdown sources are a single page with index 0."""
 
@@ -109,6 +121,10 @@ class Page(Record):
         "else the PDF page index + 1; None for text extractions without pages",
     )
     blocks: list[Block] = Field(default_factory=list)
+    lines: list[TextLine] = Field(
+        default_factory=list,
+        description="The page's positioned line segments, top to bottom (PDF only; running text dropped)",
+    )
 
     @property
     def text(self) -> str:
