@@ -46,7 +46,7 @@ from typing import Any
 
 from ingest.text import join_lines, normalize_space, repair_ligatures, vocabulary
 from saige.errors import CorpusError
-from saige.types import Block, Document, Page, ParsedDocument
+from saige.types import Block, Document, Page, ParsedDocument, TextLine
 
 MAX_PAGES = 5000
 """Refuse documents with more pages than this: no guideline runs that long, a bigger count is damage."""
@@ -142,7 +142,7 @@ def parse_pdf(document: Document, path: Path) -> ParsedDocument:
     title_only: list[int] = []
     warnings: list[str] = []
     for raw in raw_pages:
-        blocks = _blocks(raw.lines, leading, vocab)
+        blocks = _attach_number_labels(_blocks(raw.lines, leading, vocab))
         if not blocks:
             if raw.had_text:
                 title_only.append(raw.index)  # a cover title or running text only: nothing to cite
@@ -150,7 +150,19 @@ def parse_pdf(document: Document, path: Path) -> ParsedDocument:
                 skipped.append(raw.index)  # no extractable text (image-only page)
             continue
         number = raw.number if raw.number is not None else raw.index + 1
-        pages.append(Page(doc_id=document.id, index=raw.index, number=number, blocks=blocks))
+        lines = [
+            TextLine(
+                x0=round(ln.x0, 1),
+                x1=round(ln.x1, 1),
+                y=round(ln.y, 1),
+                size=ln.size,
+                bold=ln.bold,
+                text=ln.text,
+            )
+            for ln in sorted(raw.lines, key=lambda ln: (-round(ln.y), ln.x0))
+            if ln.text.strip() and not ln.cover
+        ]
+        pages.append(Page(doc_id=document.id, index=raw.index, number=number, blocks=blocks, lines=lines))
     _promote_identifier_rows(pages)
     if title_only:
         warnings.append(
@@ -1042,6 +1054,21 @@ def _promote_identifier_rows(pages: list[Page]) -> None:
                     out.append(Block(text=label, kind="heading", level=level + depth, size=block.size))
             out.append(block)
         page.blocks = out
+
+
+_NUMBER_LABEL = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?$")
+
+
+def _attach_number_labels(blocks: list[Block]) -> list[Block]:
+    """A section number printed apart from its heading ("2.12." then "Value Chain and Component
+    Integration") is put back in front of the heading, so the heading is complete."""
+    out: list[Block] = []
+    for block in blocks:
+        if out and block.kind == "heading" and out[-1].kind == "text" and _NUMBER_LABEL.match(out[-1].text):
+            label = out.pop()
+            block = block.model_copy(update={"text": f"{label.text} {block.text}"})
+        out.append(block)
+    return out
 
 
 def _heading_shaped(text: str) -> bool:

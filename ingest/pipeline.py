@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from saige.errors import CorpusError
 from saige.settings import Settings
-from saige.types import Chunk, Document, ParsedDocument
+from saige.types import Chunk, Control, Document, ParsedDocument
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -325,6 +325,32 @@ def _embed(embedder: Embedder, chunks: Sequence[Chunk], progress: Progress | Non
     return vectors
 
 
+# --- the controls catalogue -------------------------------------------------------------------------
+
+
+def build_controls(
+    settings: Settings, located: Sequence[tuple[Document, Path]], cache: IngestCache | None
+) -> list[Control]:
+    """The controls catalogue (`ingest.controls.build_catalogue`) of the parsed documents, parse cache first."""
+    try:
+        from ingest.controls import build_catalogue
+    except ImportError:  # the catalogue builder is not part of this build yet: no controls
+        return []
+    from ingest.loader import check_hash, parse_file
+
+    parsed: list[ParsedDocument] = []
+    for doc, path in located:
+        sha = check_hash(settings, doc, path)
+        one = cache.get_parsed(doc, sha) if cache is not None else None
+        if one is None:
+            one = parse_file(doc, path, timeout=settings.parse_timeout)
+        parsed.append(one)
+    unique: dict[str, Control] = {}
+    for control in build_catalogue(parsed):
+        unique.setdefault(control.key, control)  # one record per document and id
+    return list(unique.values())
+
+
 # --- the pipeline -------------------------------------------------------------------------------------
 
 
@@ -347,6 +373,7 @@ def ingest(
     rebuild: discard the current index first (after every document parsed), even when it is corrupted.
     """
     from corpus.manifest import load_manifest
+    from retrieval.controls import control_text
     from retrieval.embedder import CachedEmbedder, load_embedder
     from retrieval.index import (
         IndexPointer,
@@ -400,7 +427,10 @@ def ingest(
         report.pages_skipped = sum(s.pages_skipped for s in report.per_document)
         report.sections = sum(s.sections for s in report.per_document)
         report.chunks = len(chunks)
+        controls = build_controls(settings, located, cache)
         fp = fingerprint(chunks, cached.name)
+        if controls:  # a changed catalogue is a new build, even when the chunks are the same
+            fp = hashlib.sha256((fp + "".join(c.model_dump_json() for c in controls)).encode()).hexdigest()
 
         if rebuild:
             discard_index(settings, client=client)
@@ -429,6 +459,7 @@ def ingest(
         hits0, misses0 = cached.hits, cached.misses
         embed_start = time.perf_counter()
         vectors = _embed(cached, chunks, progress)
+        control_vectors = cached.embed([control_text(c) for c in controls]) if controls else []
         report.embed_seconds = time.perf_counter() - embed_start
         report.embedded = cached.misses - misses0
         report.cached = cached.hits - hits0
@@ -452,7 +483,16 @@ def ingest(
                 progress("write", done, total)
 
         write_start = time.perf_counter()
-        write_build(db, settings, chunks, vectors, pointer, progress=write_progress)
+        write_build(
+            db,
+            settings,
+            chunks,
+            vectors,
+            pointer,
+            progress=write_progress,
+            controls=controls,
+            control_vectors=control_vectors,
+        )
         report.write_seconds = time.perf_counter() - write_start
         report.collection = pointer.collection
         cache.prune()

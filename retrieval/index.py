@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from retrieval.protocols import Embedder
     from retrieval.store import ChromaStore
-    from saige.types import Chunk
+    from saige.types import Chunk, Control
 
 LOCK_FILE = "ingest.lock"
 POINTER_FILE = "current.json"
@@ -87,7 +87,9 @@ def build_name(settings: Settings, build_id: str) -> str:
 
 
 def _is_build_name(settings: Settings, name: str) -> bool:
-    return re.fullmatch(re.escape(settings.collection) + r"-\d{8}t\d{6}-[0-9a-f]{6}", name) is not None
+    """A build collection, or its controls companion (`<build>-controls`)."""
+    pattern = re.escape(settings.collection) + r"-\d{8}t\d{6}-[0-9a-f]{6}(?:-controls)?"
+    return re.fullmatch(pattern, name) is not None
 
 
 def chroma_path(settings: Settings) -> Path:
@@ -314,8 +316,13 @@ def write_build(
     pointer: IndexPointer,
     *,
     progress: Callable[[int, int], None] | None = None,
+    controls: Sequence[Control] = (),
+    control_vectors: Sequence[Sequence[float]] = (),
 ) -> None:
     """Write a new build collection, verify it, switch to it, then drop the other build collections.
+
+    The controls catalogue (when given) goes into the build's companion collection `<build>-controls`,
+    written before the switch: readers find it through the same pointer, so it switches with the chunks.
 
     The current build keeps answering until the switch; if anything fails before it, the new collection
     is dropped (best effort: a killed process leaves it for the next ingest to clean up). With a Chroma
@@ -345,10 +352,15 @@ def write_build(
             raise SaigeError(
                 f"index write: collection {pointer.collection} holds {store.count()} of {total} chunks"
             )
+        if controls:
+            store.add_controls(controls, control_vectors)
         switch_to(client, settings, pointer)
     except BaseException:
-        with contextlib.suppress(Exception):
-            client.delete_collection(pointer.collection)
+        from retrieval.store import controls_name
+
+        for name in (pointer.collection, controls_name(pointer.collection)):
+            with contextlib.suppress(Exception):
+                client.delete_collection(name)
         raise
     drop_other_builds(client, settings, keep=pointer.collection, also_keep=kept_previous(settings, pointer))
 
@@ -374,8 +386,9 @@ def drop_other_builds(
     """Drop every build collection except `keep` and `also_keep` (old and half-written builds); returns
     their names."""
     dropped: list[str] = []
+    keep_controls = f"{keep}-controls" if keep is not None else None
     for name in build_collections(client, settings):
-        if name in (keep, also_keep):
+        if name in (keep, keep_controls, also_keep, f"{also_keep}-controls" if also_keep else None):
             continue
         with contextlib.suppress(Exception):
             client.delete_collection(name)

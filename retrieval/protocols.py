@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
-from saige.types import Chunk
+from saige.types import Chunk, Control
 
 
 class Filter(BaseModel):
@@ -58,3 +58,23 @@ class VectorStore(Protocol):
         ...
 
     def count(self) -> int: ...
+
+
+@runtime_checkable
+class ControlStore(Protocol):
+    """Holds the controls catalogue of a build, with one vector per control (for "similar" controls).
+
+    Written with the chunks of a build and switched with them; both stores implement it.
+    """
+
+    def add_controls(self, controls: Sequence[Control], embeddings: Sequence[Sequence[float]]) -> None: ...
+
+    def controls(self) -> list[Control]:
+        """Every control, in the order they were added (the catalogue's order)."""
+        ...
+
+    def query_controls(
+        self, embedding: Sequence[float], k: int, exclude_docs: Sequence[str] = ()
+    ) -> list[tuple[Control, float]]:
+        """The k controls nearest the embedding (cosine), outside `exclude_docs`, most similar first."""
+        ...

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from retrieval.bm25 import BM25Index
+from retrieval.controls import ControlCatalogue
 from retrieval.fusion import merge_adjacent, rrf
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.tokenize import content_terms, entity_terms, tokenize
 from saige.settings import Settings
-from saige.types import STAGES, Chunk, Document, Hit, normalize_heading
+from saige.types import STAGES, Chunk, Control, ControlMatch, Document, Hit, normalize_heading
 
 # Sections that list rather than say: a table of contents, reference lists, endnotes. They match many
 # queries on vocabulary alone and never answer one, so they are pushed down (by JUNK_PENALTY units of one
@@ -70,6 +71,9 @@ def is_junk(chunk: Chunk, titles: Sequence[str] = ()) -> bool:
     n_words = len(chunk.text.split())
     return n_words > 0 and len(_LINKISH.findall(chunk.text)) * 12 >= n_words
 
+
+# Identifier lookup: how many of the matched control's parent and siblings follow it at the top.
+PINNED_CONTEXT = 3
 
 Mode = Literal["hybrid", "hybrid-plain", "bm25", "dense"]
 MODES: tuple[str, ...] = ("hybrid", "hybrid-plain", "bm25", "dense")
@@ -194,6 +198,7 @@ class SearchResult:
     entities: list[str] = field(default_factory=list)
     unknown_entities: list[str] = field(default_factory=list)
     entity_coverage: float = 1.0
+    controls: list[ControlMatch] = field(default_factory=list)
 
 
 class SearchEngine:
@@ -223,6 +228,13 @@ class SearchEngine:
         titles = {d.id: (d.title, d.short_title) for d in documents}
         self._twins = self._find_twins()
         self._junk = {c.chunk_id for c in self.chunks if is_junk(c, (c.doc_title, *titles.get(c.doc_id, ())))}
+        self.catalogue: ControlCatalogue | None = None
+
+    def use_catalogue(self, catalogue: ControlCatalogue) -> None:
+        """Turn on the identifier lookup: a question naming a control's id gets that control's chunk first,
+        then its parent's and its siblings' (hybrid mode)."""
+        catalogue.index_chunks(self.chunks)
+        self.catalogue = catalogue
 
     # --- signals ----------------------------------------------------------------------------------
 
@@ -306,8 +318,10 @@ class SearchEngine:
             ]
             fused = rrf(rankings, s.rrf_k)
         named = self.namer.named(query)
+        matches: list[ControlMatch] = []
         if mode == "hybrid":
             self._add_extras(query, fused, by_id, named, flt)
+            matches = self._pin_controls(query, fused, by_id, named, flt)
 
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         pool = ranked[: max(3 * k, 15)]
@@ -342,7 +356,46 @@ class SearchEngine:
             entities=entities,
             unknown_entities=[t for t in entities if t not in self.bm25.vocabulary],
             entity_coverage=len(found) / len(entities) if entities else 1.0,
+            controls=matches,
         )
+
+    def _pin_controls(
+        self,
+        query: str,
+        fused: dict[str, float],
+        by_id: dict[str, Chunk],
+        named: frozenset[str],
+        flt: Filter | None,
+    ) -> list[ControlMatch]:
+        """Identifier lookup: the chunks of the controls the question names go first (every candidate when
+        the id is ambiguous), then the first match's parent and siblings."""
+        if self.catalogue is None or not self.catalogue:
+            return []
+        matches = self.catalogue.lookup(query, named)
+        if not matches:
+            return []
+        pinned: list[Chunk] = []
+        seen: set[str] = set()
+
+        def pin(controls: Iterable[Control]) -> None:
+            assert self.catalogue is not None
+            for control in controls:
+                for chunk in self.catalogue.chunks_for(control)[:1]:
+                    if chunk.chunk_id in seen or (flt is not None and not flt.matches(chunk)):
+                        continue
+                    seen.add(chunk.chunk_id)
+                    pinned.append(chunk)
+
+        for match in matches:
+            pin(match.controls)
+        for match in matches:
+            pin(match.context[: PINNED_CONTEXT + 1])
+        unit = 1.0 / (self.settings.rrf_k + 1)
+        top = max(fused.values(), default=0.0)
+        for i, chunk in enumerate(pinned):
+            by_id[chunk.chunk_id] = chunk
+            fused[chunk.chunk_id] = top + unit * (len(pinned) - i)
+        return matches
 
     def _chunk_terms(self, chunk: Chunk) -> set[str]:
         return set(tokenize(f"{chunk.doc_title} {' '.join(chunk.section_path)} {chunk.text}"))

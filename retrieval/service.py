@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from retrieval.answer import NOT_COVERED, abstain_answer
 from retrieval.composer import compose_answer
+from retrieval.controls import ControlCatalogue
 from retrieval.followup import plan_followup
 from retrieval.guard import screen_question
 from retrieval.protocols import Embedder, Filter, VectorStore
@@ -20,9 +21,12 @@ from saige.settings import Settings
 from saige.types import (
     Answer,
     Chunk,
+    Control,
+    ControlMatch,
     Document,
     FollowupPlan,
     Hit,
+    RelatedControl,
     SectionRef,
     Turn,
     normalize_heading,
@@ -61,6 +65,8 @@ class Saige:
             if c.doc_id not in self._documents:
                 self._documents[c.doc_id] = _stub_document(c)
         self.engine = SearchEngine(store, embedder, list(self._documents.values()), settings)
+        self.catalogue = _control_catalogue(store, documents)
+        self.engine.use_catalogue(self.catalogue)
         self._by_section: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
         for c in self.engine.chunks:
             self._by_section.setdefault((c.doc_id, tuple(c.section_path)), []).append(c)
@@ -126,6 +132,67 @@ class Saige:
             if len(hits) >= k:
                 break
         return hits
+
+    # --- controls -----------------------------------------------------------------------------------
+
+    def controls(self, doc_id: str | None = None) -> list[Control]:
+        """The controls catalogue in catalogue order, or one document's controls."""
+        if doc_id is not None and doc_id not in self._documents:
+            known = ", ".join(sorted(self._documents))
+            raise SaigeError(f"doc: unknown document id {doc_id!r}; indexed documents: {known}")
+        return self.catalogue.of_document(doc_id)
+
+    def control(self, identifier: str, doc_id: str | None = None) -> Control:
+        """One control by its id in any spelling ("GV-1.2-001", "gv 1.2 001", "Govern 1.2", "PW 1.2",
+        "5.3" with doc_id) or by its key ("<doc id>::<id>"). SaigeError (one line) when unknown, naming the
+        nearest ids, or when the id names controls in several documents and no doc_id is given."""
+        from retrieval.controls import describe
+
+        found = self.catalogue.find(identifier, [doc_id] if doc_id else ())
+        if not found and not doc_id:
+            named = self.engine.namer.named(identifier)
+            found = [m for match in self.catalogue.lookup(identifier, named) for m in match.controls]
+        if len(found) == 1 or (found and len({c.doc_id for c in found}) == 1):
+            return found[0]
+        if found:
+            options = "; ".join(describe(c) for c in found[:6])
+            raise SaigeError(
+                f"control: {identifier!r} names controls in several documents ({options}); add --doc"
+            )
+        near = self.catalogue.nearest(identifier, 5)
+        hint = f"; nearest: {', '.join(describe(c) for c in near)}" if near else ""
+        raise SaigeError(f"control: no control {identifier!r} in the catalogue{hint}")
+
+    def lookup_identifier(self, question: str) -> list[ControlMatch]:
+        """The identifiers a question names, each with its control(s), best first, and their context
+        (parent, then siblings). Ambiguous ids resolve by the document the question names, else every
+        document's candidate is returned (`ambiguous`)."""
+        return self.catalogue.lookup(question, self.engine.namer.named(question))
+
+    def related_guidance(self, name_or_id: str, k_similar: int = 5) -> list[RelatedControl]:
+        """Related guidance of a guideline (by its title) or a control (by its id): published links in the
+        corpus, published mappings elsewhere (OWASP AI Exchange, CC0), then computed "similar" controls."""
+        from retrieval.crosswalk import related_guidance
+
+        return related_guidance(self, name_or_id, k_similar=k_similar)
+
+    def control_of(self, chunk: Chunk) -> Control | None:
+        """The control a chunk holds (its id in the heading or first in the text), if any."""
+        return self.catalogue.control_of(chunk)
+
+    def _label_controls(self, answer: Answer) -> Answer:
+        """Citations of a chunk that holds a control carry the control's printed id."""
+        if not self.catalogue or not answer.citations:
+            return answer
+        chunks = {h.chunk.chunk_id: h.chunk for h in answer.hits}
+        cited = []
+        for c in answer.citations:
+            chunk = chunks.get(c.chunk_id)
+            control = self.catalogue.control_of(chunk) if chunk is not None else None
+            if control is not None and control.printed_id:
+                c = c.model_copy(update={"control_id": control.control_id})
+            cited.append(c)
+        return answer.model_copy(update={"citations": cited})
 
     # --- search -----------------------------------------------------------------------------------
 
@@ -287,6 +354,8 @@ class Saige:
         s = self.settings
         if not result.hits:
             return "no passage matched"
+        if result.controls and any(m.controls for m in result.controls):
+            return None  # the question names a control the catalogue holds
         if result.best_dense < s.abstain_dense:
             return f"best dense similarity {result.best_dense:.2f} < {s.abstain_dense:.2f}"
         if result.best_fused < s.abstain_fused:
@@ -409,6 +478,7 @@ class Saige:
             answer = self._extractive(text, resolved, result, plan)
         else:
             answer = yield from self._llm_stream(text, resolved, result, provider)
+        answer = self._label_controls(answer)
         if provider == "none" or weak is not None:
             yield answer.answer
         self._log(answer, time.perf_counter() - started)
@@ -495,6 +565,15 @@ def _catalogue(chunks: Sequence[Chunk], documents: dict[str, Document]) -> list[
         return (-(doc.priority if doc else 0), key[0], order[key])
 
     return [seen[key] for key in sorted(seen, key=rank)]
+
+
+def _control_catalogue(store: VectorStore, documents: Sequence[Document]) -> ControlCatalogue:
+    """The store's controls catalogue (empty when the store has none), most authoritative document first."""
+    from retrieval.protocols import ControlStore
+
+    controls = store.controls() if isinstance(store, ControlStore) else []
+    ranked = sorted(enumerate(documents), key=lambda pair: (-pair[1].priority, pair[0]))
+    return ControlCatalogue(controls, doc_rank=[d.id for _, d in ranked])
 
 
 def _manifest_or_empty(settings: Settings) -> list[Document]:

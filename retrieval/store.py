@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from retrieval.protocols import Filter
 from saige.settings import Settings
-from saige.types import Chunk
+from saige.types import Chunk, Control
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,6 +28,23 @@ _DEFAULT_BATCH = 1000
 def chunk_order_key(chunk: Chunk) -> tuple[str, int, int, str]:
     """Document, section, chunk-within-section order (chunk id breaks ties deterministically)."""
     return (chunk.doc_id, chunk.section_order, chunk.ordinal, chunk.chunk_id)
+
+
+def _check_control_batch(controls: Sequence[Control], embeddings: Sequence[Sequence[float]]) -> None:
+    if len(controls) != len(embeddings):
+        raise ValueError(f"add_controls: {len(controls)} controls but {len(embeddings)} embeddings")
+    keys = [c.key for c in controls]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise ValueError(f"add_controls: control {dup!r} appears twice in one batch")
+
+
+def controls_name(collection: str) -> str:
+    """The companion collection that holds a build's controls catalogue."""
+    return f"{collection}{CONTROLS_SUFFIX}"
+
+
+CONTROLS_SUFFIX = "-controls"
 
 
 def _check_batch(chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
@@ -51,6 +68,7 @@ class MemoryStore:
         self._rows: list[np.ndarray] = []
         self._matrix: np.ndarray | None = None
         self._dimension: int | None = None
+        self._controls: dict[str, tuple[Control, np.ndarray]] = {}
 
     def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         import numpy as np
@@ -106,6 +124,32 @@ class MemoryStore:
 
     def count(self) -> int:
         return len(self._chunks)
+
+    def add_controls(self, controls: Sequence[Control], embeddings: Sequence[Sequence[float]]) -> None:
+        import numpy as np
+
+        _check_control_batch(controls, embeddings)
+        for control, emb in zip(controls, embeddings, strict=True):
+            vec = np.asarray(emb, dtype=np.float32)
+            norm = float(np.linalg.norm(vec))
+            self._controls[control.key] = (control.model_copy(deep=True), vec / norm if norm > 0 else vec)
+
+    def controls(self) -> list[Control]:
+        return [c.model_copy(deep=True) for c, _ in self._controls.values()]
+
+    def query_controls(
+        self, embedding: Sequence[float], k: int, exclude_docs: Sequence[str] = ()
+    ) -> list[tuple[Control, float]]:
+        import numpy as np
+
+        q = np.asarray(embedding, dtype=np.float32)
+        norm = float(np.linalg.norm(q))
+        if norm > 0:
+            q = q / norm
+        excluded = set(exclude_docs)
+        scored = [(c, float(vec @ q)) for c, vec in self._controls.values() if c.doc_id not in excluded]
+        scored.sort(key=lambda pair: -pair[1])
+        return [(c.model_copy(deep=True), score) for c, score in scored[: max(k, 0)]]
 
 
 # --- Chroma ------------------------------------------------------------------------------------------
@@ -163,9 +207,12 @@ def filter_to_where(flt: Filter | None) -> dict[str, Any] | None:
 class ChromaStore:
     """One Chroma collection (cosine HNSW, no embedding function) as a VectorStore."""
 
-    def __init__(self, collection: Collection, *, batch_size: int | None = None) -> None:
+    def __init__(
+        self, collection: Collection, *, batch_size: int | None = None, client: ClientAPI | None = None
+    ) -> None:
         self.collection = collection
         self._batch_size = batch_size
+        self._client = client
 
     @classmethod
     def create(cls, client: ClientAPI, name: str, metadata: dict[str, Any] | None = None) -> ChromaStore:
@@ -176,12 +223,12 @@ class ChromaStore:
             metadata=metadata or None,
             embedding_function=None,
         )
-        return cls(collection)
+        return cls(collection, client=client)
 
     @classmethod
     def open(cls, client: ClientAPI, name: str) -> ChromaStore:
         """An existing collection `name` (chromadb raises NotFoundError/ValueError when missing)."""
-        return cls(client.get_collection(name=name, embedding_function=None))
+        return cls(client.get_collection(name=name, embedding_function=None), client=client)
 
     @property
     def name(self) -> str:
@@ -258,6 +305,100 @@ class ChromaStore:
 
     def count(self) -> int:
         return int(self.collection.count())
+
+    # --- the controls catalogue: a companion collection `<name>-controls` ------------------------------
+
+    def _db(self) -> ClientAPI:
+        return self._client if self._client is not None else self.collection._client  # type: ignore[return-value]
+
+    def _controls_collection(self, create: bool) -> Collection | None:
+        name = controls_name(self.name)
+        if create:
+            return self._db().get_or_create_collection(
+                name=name,
+                configuration=dict(COSINE_CONFIGURATION),  # type: ignore[arg-type]
+                metadata={"saige_controls_of": self.name},
+                embedding_function=None,
+            )
+        try:
+            return self._db().get_collection(name=name, embedding_function=None)
+        except Exception as exc:  # NotFoundError (chromadb 1.x) or ValueError (older): no catalogue
+            if "does not exist" in str(exc) or type(exc).__name__ == "NotFoundError":
+                return None
+            raise
+
+    def add_controls(self, controls: Sequence[Control], embeddings: Sequence[Sequence[float]]) -> None:
+        """Upsert controls (the whole record as JSON, doc_id and order as metadata) with their vectors."""
+        import numpy as np
+
+        _check_control_batch(controls, embeddings)
+        collection = self._controls_collection(create=True)
+        assert collection is not None
+        next_order = collection.count()
+        size = self._max_batch()
+        for start in range(0, len(controls), size):
+            part = controls[start : start + size]
+            # a control added again keeps its place in the catalogue's order
+            known = collection.get(ids=[c.key for c in part], include=["metadatas"])
+            orders = {
+                cid: int(dict(meta or {}).get("order", 0))  # type: ignore[arg-type]
+                for cid, meta in zip(known["ids"], known.get("metadatas") or [], strict=False)
+            }
+            metadatas: list[dict[str, str | int | float | bool]] = []
+            for c in part:
+                if c.key not in orders:
+                    orders[c.key] = next_order
+                    next_order += 1
+                metadatas.append({"doc_id": c.doc_id, "order": orders[c.key]})
+            collection.upsert(
+                ids=[c.key for c in part],
+                embeddings=np.asarray(embeddings[start : start + size], dtype=np.float32),
+                documents=[c.model_dump_json() for c in part],
+                metadatas=metadatas,  # type: ignore[arg-type]
+            )
+
+    def controls(self) -> list[Control]:
+        collection = self._controls_collection(create=False)
+        if collection is None:
+            return []
+        rows: list[tuple[int, Control]] = []
+        size = self._max_batch()
+        offset = 0
+        while True:
+            page = collection.get(include=["documents", "metadatas"], limit=size, offset=offset)
+            ids = page["ids"]
+            docs: list[Any] = list(page.get("documents") or [])
+            metas: list[Any] = list(page.get("metadatas") or [])
+            for doc, meta in zip(docs, metas, strict=True):
+                rows.append((int(dict(meta or {}).get("order", 0)), Control.model_validate_json(doc)))
+            if len(ids) < size:
+                break
+            offset += size
+        rows.sort(key=lambda pair: pair[0])
+        return [c for _, c in rows]
+
+    def query_controls(
+        self, embedding: Sequence[float], k: int, exclude_docs: Sequence[str] = ()
+    ) -> list[tuple[Control, float]]:
+        import numpy as np
+
+        collection = self._controls_collection(create=False)
+        if collection is None or k <= 0:
+            return []
+        where: dict[str, Any] | None = {"doc_id": {"$nin": list(exclude_docs)}} if exclude_docs else None
+        result = collection.query(
+            query_embeddings=np.asarray([embedding], dtype=np.float32),
+            n_results=k,
+            where=where,
+            include=["documents", "distances"],
+        )
+        docs = (result.get("documents") or [[]])[0]
+        dists = (result.get("distances") or [[]])[0]
+        out = [
+            (Control.model_validate_json(d), 1.0 - float(dist)) for d, dist in zip(docs, dists, strict=True)
+        ]
+        out.sort(key=lambda pair: -pair[1])
+        return out
 
 
 def make_chroma_client(settings: Settings) -> ClientAPI:

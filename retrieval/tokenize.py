@@ -1,14 +1,22 @@
 """The tokenizer shared by BM25, heading matching, follow-ups and sentence scoring.
 
 Lowercase, split on anything that is not a letter or digit (so punctuation is stripped and "AI-based" gives
-"ai", "base"), drop English stop words, then stem with the Porter (1980) algorithm, written out here so
-nothing is downloaded. `tokenize("Securing the supply chains")` is `["secur", "suppli", "chain"]`.
+"ai", "base"), drop English stop words, then stem with the Snowball English stemmer (Porter2, from the
+PyStemmer package). `tokenize("Securing the supply chains")` is `["secur", "suppli", "chain"]`.
+
+Identifiers stay whole (see retrieval/identifiers.py): "GV-1.2-001", "GV 1.2 001" and "gv-1.2-001" all give
+the one token "gv.1.2.1" (after the word "gv"), "PW.1.2" gives "pw", "pw.1.2", and "provision 5.3" gives
+"provis", "5.3": a multi-part number is one token, not "5" and "3".
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
+from typing import Any
+
+from retrieval.identifiers import id_tokens
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -51,7 +59,18 @@ def words(text: str) -> list[str]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Stemmed content tokens: lowercase, no punctuation, no stop words, Porter-stemmed."""
+    """Stemmed content tokens: lowercase, no punctuation, no stop words, stemmed; identifiers whole."""
+    out: list[str] = []
+    pos = 0
+    for start, end, token in id_tokens(text):
+        out.extend(_word_tokens(text[pos:start]))
+        out.append(token)
+        pos = end
+    out.extend(_word_tokens(text[pos:]))
+    return out
+
+
+def _word_tokens(text: str) -> list[str]:
     out: list[str] = []
     for w in words(text):
         if w in STOP_WORDS:
@@ -64,13 +83,20 @@ def tokenize(text: str) -> list[str]:
 
 
 def content_terms(text: str) -> list[str]:
-    """Distinct stemmed terms of a question that carry its topic (stop words and question filler removed)."""
+    """Distinct stemmed terms of a question that carry its topic (stop words and question filler removed);
+    identifiers whole, as `tokenize` gives them."""
     seen: dict[str, None] = {}
-    for w in words(text):
-        if w in STOP_WORDS or w in QUERY_FILLER:
-            continue
-        w = w.replace("'", "")
-        seen.setdefault(stem(w), None)
+    pos = 0
+    spans = [*id_tokens(text), (len(text), len(text), "")]
+    for start, end, token in spans:
+        for w in words(text[pos:start]):
+            if w in STOP_WORDS or w in QUERY_FILLER:
+                continue
+            w = w.replace("'", "")
+            seen.setdefault(stem(w), None)
+        if token:
+            seen.setdefault(token, None)
+        pos = end
     return list(seen)
 
 
@@ -105,166 +131,26 @@ def entity_terms(text: str) -> list[str]:
     return list(out)
 
 
-# --- Porter stemmer ------------------------------------------------------------------------------------
+# --- stemming ------------------------------------------------------------------------------------------
 
-_VOWELS = frozenset("aeiou")
-
-
-def _is_consonant(word: str, i: int) -> bool:
-    ch = word[i]
-    if ch in _VOWELS:
-        return False
-    if ch == "y":
-        return i == 0 or not _is_consonant(word, i - 1)
-    return True
+_local = threading.local()
 
 
-def _measure(stem_: str) -> int:
-    """m in [C](VC)^m[V]: the number of vowel-consonant sequences."""
-    m = 0
-    prev_vowel = False
-    for i in range(len(stem_)):
-        cons = _is_consonant(stem_, i)
-        if cons and prev_vowel:
-            m += 1
-        prev_vowel = not cons
-    return m
+def _stemmer() -> Any:
+    """One PyStemmer English (Snowball/Porter2) stemmer per thread (a Stemmer object is not thread-safe)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
 
-
-def _has_vowel(stem_: str) -> bool:
-    return any(not _is_consonant(stem_, i) for i in range(len(stem_)))
-
-
-def _ends_double_consonant(word: str) -> bool:
-    return len(word) >= 2 and word[-1] == word[-2] and _is_consonant(word, len(word) - 1)
-
-
-def _cvc(word: str) -> bool:
-    """Ends consonant-vowel-consonant, the last not w, x or y (e.g. -hop, -fil)."""
-    if len(word) < 3:
-        return False
-    return (
-        _is_consonant(word, len(word) - 3)
-        and not _is_consonant(word, len(word) - 2)
-        and _is_consonant(word, len(word) - 1)
-        and word[-1] not in "wxy"
-    )
-
-
-def _replace(word: str, rules: tuple[tuple[str, str], ...], min_m: int) -> str:
-    for suffix, repl in rules:
-        if word.endswith(suffix):
-            base = word[: len(word) - len(suffix)]
-            return base + repl if _measure(base) > min_m else word
-    return word
-
-
-_STEP2 = (
-    ("ational", "ate"),
-    ("tional", "tion"),
-    ("enci", "ence"),
-    ("anci", "ance"),
-    ("izer", "ize"),
-    ("bli", "ble"),
-    ("alli", "al"),
-    ("entli", "ent"),
-    ("eli", "e"),
-    ("ousli", "ous"),
-    ("ization", "ize"),
-    ("ation", "ate"),
-    ("ator", "ate"),
-    ("alism", "al"),
-    ("iveness", "ive"),
-    ("fulness", "ful"),
-    ("ousness", "ous"),
-    ("aliti", "al"),
-    ("iviti", "ive"),
-    ("biliti", "ble"),
-    ("logi", "log"),
-)
-_STEP3 = (
-    ("icate", "ic"),
-    ("ative", ""),
-    ("alize", "al"),
-    ("iciti", "ic"),
-    ("ical", "ic"),
-    ("ful", ""),
-    ("ness", ""),
-)
-_STEP4 = (
-    "al",
-    "ance",
-    "ence",
-    "er",
-    "ic",
-    "able",
-    "ible",
-    "ant",
-    "ement",
-    "ment",
-    "ent",
-    "ion",
-    "ou",
-    "ism",
-    "ate",
-    "iti",
-    "ous",
-    "ive",
-    "ize",
-)
+        stemmer = Stemmer.Stemmer("english")
+        _local.stemmer = stemmer
+    return stemmer
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Porter-stem one lowercase word. Words of one or two letters, and numbers, are returned unchanged."""
+    """Stem one lowercase word (Snowball English). Words of one or two letters, and words with digits,
+    are returned unchanged."""
     if len(word) <= 2 or not word.isalpha():
         return word
-    w = word
-    # Step 1a
-    if w.endswith(("sses", "ies")):
-        w = w[:-2]
-    elif w.endswith("ss"):
-        pass
-    elif w.endswith("s"):
-        w = w[:-1]
-    # Step 1b
-    step1b_extra = False
-    if w.endswith("eed"):
-        if _measure(w[:-3]) > 0:
-            w = w[:-1]
-    elif w.endswith("ed") and _has_vowel(w[:-2]):
-        w = w[:-2]
-        step1b_extra = True
-    elif w.endswith("ing") and _has_vowel(w[:-3]):
-        w = w[:-3]
-        step1b_extra = True
-    if step1b_extra:
-        if w.endswith(("at", "bl", "iz")):
-            w += "e"
-        elif _ends_double_consonant(w) and w[-1] not in "lsz":
-            w = w[:-1]
-        elif _measure(w) == 1 and _cvc(w):
-            w += "e"
-    # Step 1c
-    if w.endswith("y") and _has_vowel(w[:-1]):
-        w = w[:-1] + "i"
-    # Steps 2 and 3
-    w = _replace(w, _STEP2, 0)
-    w = _replace(w, _STEP3, 0)
-    # Step 4
-    for suffix in _STEP4:
-        if w.endswith(suffix):
-            base = w[: len(w) - len(suffix)]
-            if _measure(base) > 1 and (suffix != "ion" or base.endswith(("s", "t"))):
-                w = base
-            break
-    # Step 5a
-    if w.endswith("e"):
-        base = w[:-1]
-        m = _measure(base)
-        if m > 1 or (m == 1 and not _cvc(base)):
-            w = base
-    # Step 5b
-    if _measure(w) > 1 and _ends_double_consonant(w) and w.endswith("l"):
-        w = w[:-1]
-    return w
+    return str(_stemmer().stemWord(word))

@@ -113,6 +113,18 @@ class Block(Record):
     size: float = Field(default=0.0, description="Font size in points (0 when unknown, e.g. Markdown)")
 
 
+class TextLine(Record):
+    """One positioned line segment of a PDF page (points, origin bottom-left), kept so that tables can be
+    read cell by cell by pure functions of the parsed page (ingest/controls)."""
+
+    x0: float
+    x1: float
+    y: float = Field(description="Baseline")
+    size: float = 0.0
+    bold: bool = False
+    text: str
+
+
 class Page(Record):
     """One page of a parsed document. Markdown sources are a single page with index 0."""
 
@@ -124,6 +136,10 @@ class Page(Record):
         "else the PDF page index + 1; None for text extractions without pages",
     )
     blocks: list[Block] = Field(default_factory=list)
+    lines: list[TextLine] = Field(
+        default_factory=list,
+        description="The page's positioned line segments, top to bottom (PDF only; running text dropped)",
+    )
 
     @property
     def text(self) -> str:
@@ -241,6 +257,9 @@ class Citation(Record):
     page_end: int | None = None
     quote: str = Field(description="The exact sentence or sentences quoted from the chunk")
     url: str
+    control_id: str | None = Field(
+        default=None, description="The printed identifier of the control the cited chunk holds, if any"
+    )
 
     def as_record(self) -> dict[str, Any]:
         return self.model_dump(exclude={"chunk_id"})
@@ -431,6 +450,28 @@ class CrosswalkLink(Record):
     provenance: Provenance
     origin: str = Field(description="Where the link is stated: document and page, or the mapping's permalink")
     score: float | None = Field(default=None, description="Similarity, for computed links only")
+
+
+class ControlMatch(Record):
+    """An identifier a question names and the catalogue's controls it resolves to.
+
+    `controls` holds the match, best first: one control, or one candidate per document when the id exists in
+    several documents and the question names none of them (`ambiguous`). `context` holds the first match's
+    parent, then its siblings, in catalogue order.
+    """
+
+    mention: str = Field(description="The identifier as the question spells it")
+    controls: list[Control]
+    ambiguous: bool = False
+    context: list[Control] = Field(default_factory=list)
+
+
+class RelatedControl(Record):
+    """One piece of related guidance: a link with its provenance, and the linked control when it is in the
+    catalogue (None for a control outside the corpus, such as an OWASP AI Exchange control)."""
+
+    link: CrosswalkLink
+    control: Control | None = None
 
 
 def stable_id(*parts: str) -> str:

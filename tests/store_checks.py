@@ -241,3 +241,71 @@ ALL_CHECKS = [
     check_re_add_replaces,
     check_bad_batches,
 ]
+
+
+# --- the controls catalogue (ControlStore), on both stores --------------------------------------------
+
+
+def _controls_filled(store: object) -> tuple[object, HashEmbedder]:
+    from retrieval.protocols import ControlStore
+    from tests.control_fixtures import sample_controls
+
+    assert isinstance(store, ControlStore)
+    emb = HashEmbedder()
+    controls = sample_controls()
+    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
+    return store, emb
+
+
+def check_controls_empty(store: VectorStore) -> None:
+    from retrieval.protocols import ControlStore
+
+    assert isinstance(store, ControlStore)
+    assert store.controls() == []
+    assert store.query_controls(HashEmbedder().embed(["anything"])[0], 3) == []
+
+
+def check_controls_round_trip_in_order(store: VectorStore) -> None:
+    from tests.control_fixtures import sample_controls
+
+    filled_store, _ = _controls_filled(store)
+    got = filled_store.controls()  # type: ignore[attr-defined]
+    assert [c.model_dump() for c in got] == [c.model_dump() for c in sample_controls()]
+    # the chunks are untouched by the catalogue
+    assert store.count() == 0
+
+
+def check_controls_query_excludes_documents(store: VectorStore) -> None:
+    from tests.control_fixtures import GAI, RMF
+
+    filled_store, emb = _controls_filled(store)
+    query = emb.embed(["transparency policies documenting origin history training data generated"])[0]
+    top = filled_store.query_controls(query, 3)  # type: ignore[attr-defined]
+    assert top[0][0].control_id == "GV-1.2-001"
+    scores = [s for _, s in top]
+    assert scores == sorted(scores, reverse=True)
+    others = filled_store.query_controls(query, 50, exclude_docs=(GAI, RMF))  # type: ignore[attr-defined]
+    assert others and all(c.doc_id not in (GAI, RMF) for c, _ in others)
+
+
+def check_controls_re_add_replaces_and_bad_batch(store: VectorStore) -> None:
+    import pytest
+
+    from tests.control_fixtures import sample_controls
+
+    filled_store, emb = _controls_filled(store)
+    first = sample_controls()[0].model_copy(update={"statement": "changed"})
+    filled_store.add_controls([first], emb.embed(["changed"]))  # type: ignore[attr-defined]
+    got = filled_store.controls()  # type: ignore[attr-defined]
+    assert len(got) == len(sample_controls())
+    assert {c.key: c for c in got}[first.key].statement == "changed"
+    with pytest.raises(ValueError, match="appears twice"):
+        filled_store.add_controls([first, first], emb.embed(["a", "b"]))  # type: ignore[attr-defined]
+
+
+CONTROL_CHECKS = [
+    check_controls_empty,
+    check_controls_round_trip_in_order,
+    check_controls_query_excludes_documents,
+    check_controls_re_add_replaces_and_bad_batch,
+]

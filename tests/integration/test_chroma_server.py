@@ -13,7 +13,7 @@ from retrieval.protocols import VectorStore
 from retrieval.store import ChromaStore, make_chroma_client
 from saige.settings import Settings
 from tests import store_checks
-from tests.store_checks import ALL_CHECKS
+from tests.store_checks import ALL_CHECKS, CONTROL_CHECKS
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +56,14 @@ def test_client_is_http_and_writes_nothing_locally(http_settings: Settings, http
 
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda f: f.__name__.removeprefix("check_"))
 def test_store_contract_over_http(server_store: ChromaStore, check: Callable[[VectorStore], None]) -> None:
+    check(server_store)
+
+
+@pytest.mark.parametrize("check", CONTROL_CHECKS, ids=lambda f: f.__name__.removeprefix("check_"))
+def test_control_store_contract_over_http(
+    server_store: ChromaStore, check: Callable[[VectorStore], None]
+) -> None:
+    """The controls catalogue lives in a companion collection: readable through a Chroma server too."""
     check(server_store)
 
 
