@@ -1,18 +1,26 @@
-"""The Design review tab: describe the system, tick what it does, and work through the applicable
-guidelines' key controls (status and notes per control); export Markdown/CSV, save and load JSON."""
+"""The Design review tab: describe the system, tick what it does, and work through every guideline (marked by
+how strongly it applies) and its key controls (status and notes per control); export Markdown/CSV, save and
+load JSON, start a new review.
+
+Widget values live in session state and are written there whenever the review changes (build, load, new), so
+the form always shows the review it belongs to: a loaded review brings back its description and ticks.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import streamlit as st
 
 from retrieval.review import (
-    FLAGS,
     STATUSES,
-    ControlState,
+    TRAITS,
     DesignReview,
+    ReviewControl,
     ReviewFileError,
     build_review,
     dump_review,
+    kept_review,
     load_review,
     review_csv,
     review_markdown,
@@ -26,20 +34,26 @@ REVIEW = "review"
 DESCRIPTION = "review_description"
 UPLOAD = "review_upload"
 UPLOAD_ERROR = "review_upload_error"
-UPLOAD_SEEN = "review_upload_seen"
+KEPT = "review_kept"
+NOTICE = "review_notice"
 DESCRIPTION_HITS = 3
+_STRENGTH_ICON = {
+    "strongly applies": ":material/priority_high:",
+    "applies": ":material/check_circle:",
+    "baseline": ":material/radio_button_unchecked:",
+}
 
 
 def flag_key(key: str) -> str:
     return f"review_flag_{key}"
 
 
-def status_key(control_id: str) -> str:
-    return f"review_status_{control_id}"
+def status_key(control_key: str) -> str:
+    return f"review_status_{control_key}"
 
 
-def notes_key(control_id: str) -> str:
-    return f"review_notes_{control_id}"
+def notes_key(control_key: str) -> str:
+    return f"review_notes_{control_key}"
 
 
 def current_review() -> DesignReview | None:
@@ -47,14 +61,18 @@ def current_review() -> DesignReview | None:
     return review if isinstance(review, DesignReview) else None
 
 
-def _forget_widgets(review: DesignReview | None) -> None:
-    """Drop widget state so the widgets show the review's values on the next run."""
-    keys = [DESCRIPTION, *(flag_key(f.key) for f in FLAGS)]
+def _show(review: DesignReview | None) -> None:
+    """Make every widget show `review` (or an empty form): description, ticks, statuses, notes.
+
+    Called from callbacks only (before the widgets of the run exist), which Streamlit allows.
+    """
+    st.session_state[DESCRIPTION] = review.description if review else ""
+    for t in TRAITS:
+        st.session_state[flag_key(t.key)] = bool(review and t.key in review.flags)
     if review is not None:
         for c in review.controls():
-            keys += [status_key(c.control_id), notes_key(c.control_id)]
-    for key in keys:
-        st.session_state.pop(key, None)
+            st.session_state[status_key(c.key)] = c.status
+            st.session_state[notes_key(c.key)] = c.notes
 
 
 def _on_upload() -> None:
@@ -68,32 +86,43 @@ def _on_upload() -> None:
     except ReviewFileError as exc:
         st.session_state[UPLOAD_ERROR] = str(exc)
         return
-    _forget_widgets(current_review())
-    _forget_widgets(loaded)
     st.session_state[REVIEW] = loaded
+    st.session_state[KEPT] = None
+    st.session_state[NOTICE] = f"Loaded {file.name}: {len(loaded.controls())} controls."
+    _show(loaded)
 
 
-def _on_status(control_id: str) -> None:
+def _on_status(control_key: str) -> None:
     review = current_review()
-    if review is not None:
-        state = review.states.get(control_id, ControlState())
-        review.states[control_id] = state.model_copy(
-            update={"status": st.session_state[status_key(control_id)]}
-        )
+    control = review.find(control_key) if review else None
+    if control is not None:
+        control.status = st.session_state[status_key(control_key)]
 
 
-def _on_notes(control_id: str) -> None:
+def _on_notes(control_key: str) -> None:
     review = current_review()
-    if review is not None:
-        state = review.states.get(control_id, ControlState())
-        review.states[control_id] = state.model_copy(
-            update={"notes": st.session_state[notes_key(control_id)]}
-        )
+    control = review.find(control_key) if review else None
+    if control is not None:
+        control.notes = st.session_state[notes_key(control_key)] or ""
+
+
+def _on_new(keep_in_place: bool) -> None:
+    """Start a review of another system: an empty form and no statuses, except the controls kept."""
+    review = current_review()
+    kept = kept_review(review, lambda c: c.status == "in place") if review and keep_in_place else None
+    st.session_state[REVIEW] = None
+    st.session_state[KEPT] = kept
+    st.session_state[UPLOAD_ERROR] = None
+    n = len(kept.controls()) if kept else 0
+    st.session_state[NOTICE] = (
+        f"New review. {n} controls marked in place are kept for it." if kept else "New review."
+    )
+    _show(None)
 
 
 def _build(lib: Library) -> None:
     description = (st.session_state.get(DESCRIPTION) or "").strip()
-    flags = [f.key for f in FLAGS if st.session_state.get(flag_key(f.key))]
+    flags = [t.key for t in TRAITS if st.session_state.get(flag_key(t.key))]
     hits = []
     gdoc = lib.guidelines_document()
     if description and gdoc is not None:
@@ -103,47 +132,70 @@ def _build(lib: Library) -> None:
             )
         except SaigeError:
             hits = []
-    st.session_state[REVIEW] = build_review(
+    previous = current_review() or st.session_state.get(KEPT)
+    review = build_review(
         documents=lib.documents(),
         chunks=lib.chunks(),
         section_text=lib.section_text,
         description=description,
         flags=flags,
         description_hits=hits,
-        previous=current_review(),
+        previous=previous if isinstance(previous, DesignReview) else None,
     )
+    st.session_state[REVIEW] = review
+    st.session_state[KEPT] = None
+    ghosts = sum(not c.matched for c in review.controls())
+    st.session_state[NOTICE] = (
+        f"{ghosts} controls no longer match the system; they are kept, marked, with their status and notes."
+        if ghosts
+        else None
+    )
+    _show(review)
+
+
+def _init(key: str, value: Any) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
 
 
 def render_review(lib: Library) -> None:
     review = current_review()
     st.markdown("#### Design review")
     st.caption(
-        "Describe the system and tick what it does. Saige lists the guidelines that apply, each with its "
-        "key controls (the guideline's own “you …” statements), cited to document, stage › guideline "
-        "and page."
+        "Describe the system and tick what it does. Every guideline applies to every AI system: Saige lists "
+        "all of them, strongest first, marked by how strongly the system's traits make each apply and why, "
+        "each with its key controls (the guideline's own “you …” statements), cited to document, "
+        "stage › guideline and page."
     )
+    _init(DESCRIPTION, review.description if review else "")
     st.text_area(
         "System description",
-        value=review.description if review else "",
         key=DESCRIPTION,
         height=110,
         max_chars=20000,
         placeholder="e.g. A support assistant that answers from our ticket history with a hosted LLM.",
     )
-    cols = st.columns(3)
-    for i, flag in enumerate(FLAGS):
-        cols[i % 3].checkbox(
-            flag.label, value=bool(review and flag.key in review.flags), key=flag_key(flag.key)
-        )
-    left, right = st.columns([0.3, 0.7], vertical_alignment="center")
-    left.button(
+    cols = st.columns(4)
+    for i, trait in enumerate(TRAITS):
+        _init(flag_key(trait.key), bool(review and trait.key in review.flags))
+        cols[i % 4].checkbox(trait.label, key=flag_key(trait.key))
+    build, new, load = st.columns([0.25, 0.25, 0.5], vertical_alignment="center")
+    build.button(
         "Build review" if review is None else "Update review", type="primary", on_click=_build, args=(lib,)
     )
-    with right, st.popover("Load a saved review (.json)"):
+    if review is not None:
+        with new.popover("New review", icon=":material/note_add:"):
+            st.caption("Start a review of another system: empty form, no statuses.")
+            st.button("Start empty", key="review_new_empty", on_click=_on_new, args=(False,))
+            st.button("Keep controls marked in place", key="review_new_keep", on_click=_on_new, args=(True,))
+    with load, st.popover("Load a saved review (.json)"):
         st.file_uploader("Review file", type=["json"], key=UPLOAD, on_change=_on_upload)
     error = st.session_state.get(UPLOAD_ERROR)
     if error:
         st.error(escape_md(error))
+    notice = st.session_state.get(NOTICE)
+    if notice:
+        st.info(escape_md(notice))
     if review is None:
         return
     render_controls(review)
@@ -153,8 +205,14 @@ def render_controls(review: DesignReview) -> None:
     counts = review.counts()
     total = sum(counts.values())
     done = counts["in place"] + counts["not applicable"]
+    strong = sum(g.strength == "strongly applies" for g in review.guidelines)
+    applies = sum(g.strength == "applies" for g in review.guidelines)
+    baseline = sum(g.strength == "baseline" for g in review.guidelines)
     st.divider()
-    st.markdown(f"**{len(review.guidelines)} applicable guidelines · {total} controls**")
+    st.markdown(
+        f"**{len(review.guidelines)} guidelines · {total} controls** · {strong} strongly apply · "
+        f"{applies} apply · {baseline} baseline"
+    )
     st.progress(
         done / total if total else 0.0,
         text=f"{counts['in place']} in place · "
@@ -187,14 +245,14 @@ def render_controls(review: DesignReview) -> None:
     )
     for g in review.guidelines:
         ref = g.guideline
-        states = [review.state(c.control_id).status for c in g.controls]
+        states = [c.status for c in g.controls]
         progress = f"{sum(s != 'not started' for s in states)}/{len(states)}"
-        label = f"{escape_md(ref.stage)} › **{escape_md(ref.heading)}** · {progress}"
-        done = bool(states) and all(s != "not started" for s in states)
-        icon = ":material/task_alt:" if done else ":material/radio_button_unchecked:"
-        with st.expander(label, expanded=False, key=f"review_group_{ref.key}", icon=icon):
+        label = f"{escape_md(ref.stage)} › **{escape_md(ref.heading)}** · {g.strength} · {progress}"
+        with st.expander(
+            label, expanded=False, key=f"review_group_{ref.key}", icon=_STRENGTH_ICON[g.strength]
+        ):
             st.caption(
-                "Why: "
+                f"{g.strength.capitalize()}. Why: "
                 + escape_md("; ".join(g.reasons))
                 + " · "
                 + link(f"{ref.doc_title}, {ref.pages_label}" if ref.pages_label else ref.doc_title, ref.url)
@@ -202,26 +260,32 @@ def render_controls(review: DesignReview) -> None:
             if not g.controls:
                 st.caption("No “you …” statements in this guideline's text.")
             for c in g.controls:
-                state = review.state(c.control_id)
-                with st.container(border=True):
-                    st.markdown(escape_md(c.text))
-                    st.caption(link(c.citation, c.url))
-                    a, b = st.columns([0.45, 0.55], vertical_alignment="bottom")
-                    a.radio(
-                        "Status",
-                        STATUSES,
-                        index=STATUSES.index(state.status),
-                        key=status_key(c.control_id),
-                        horizontal=True,
-                        on_change=_on_status,
-                        args=(c.control_id,),
-                    )
-                    b.text_input(
-                        "Notes",
-                        value=state.notes,
-                        key=notes_key(c.control_id),
-                        max_chars=5000,
-                        placeholder="Owner, evidence, ticket…",
-                        on_change=_on_notes,
-                        args=(c.control_id,),
-                    )
+                render_control(c)
+
+
+def render_control(c: ReviewControl) -> None:
+    _init(status_key(c.key), c.status)
+    _init(notes_key(c.key), c.notes)
+    with st.container(border=True):
+        st.markdown(escape_md(c.text))
+        where = f"{escape_md(c.ref)} · {link(c.citation, c.url)}"
+        if not c.matched:
+            where += " · **no longer matched** (kept for its status and notes)"
+        st.caption(where)
+        a, b = st.columns([0.45, 0.55], vertical_alignment="bottom")
+        a.radio(
+            "Status",
+            STATUSES,
+            key=status_key(c.key),
+            horizontal=True,
+            on_change=_on_status,
+            args=(c.key,),
+        )
+        b.text_input(
+            "Notes",
+            key=notes_key(c.key),
+            max_chars=5000,
+            placeholder="Owner, evidence, ticket…",
+            on_change=_on_notes,
+            args=(c.key,),
+        )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from retrieval.review import STATUSES, is_obligation, load_review
+from retrieval.review import STATUSES, ReviewControl, is_obligation, load_review
 from saige.settings import Settings
 from saige.types import STAGES
 from saige.ui.conversation import ChatEntry
@@ -161,73 +161,132 @@ def _build_review(at: AppTest) -> AppTest:
     return at
 
 
-def test_design_review_build_and_export(app_env: Settings, downloads: Downloads) -> None:
+def _set(at: AppTest, control: ReviewControl, status: str, notes: str) -> None:
+    at.radio(key=f"review_status_{control.key}").set_value(status)
+    at.text_input(key=f"review_notes_{control.key}").input(notes).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _upload(at: AppTest, name: str, data: str) -> AppTest:
+    at.file_uploader(key="review_upload").set_value((name, data.encode(), "application/json")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_design_review_lists_every_guideline_marked(app_env: Settings, downloads: Downloads) -> None:
     at = _build_review(new_app())
     review = at.session_state["review"]
     headings = [g.guideline.heading for g in review.guidelines]
-    # baseline + public API + agents mappings, in lifecycle order
-    for expected in (
-        "Raise staff awareness of threats and risks",
-        "Model the threats to your system",
-        "Design your system for security as well as functionality and performance",
-        "Protect your model continuously",
-        "Monitor your system's inputs",
-        "Monitor your system's behaviour",
-    ):
-        assert expected in headings
+    assert len(headings) == 11  # every guideline of the fixture Guidelines, none hidden
+    strength = {g.guideline.heading: g.strength for g in review.guidelines}
+    assert strength["Protect your model continuously"] == "strongly applies"  # public API
+    assert strength["Monitor your system's behaviour"] == "strongly applies"  # agents
+    assert strength["Secure your supply chain"] == "baseline"
+    order = [g.strength for g in review.guidelines]
+    assert order == sorted(order, key=["strongly applies", "applies", "baseline"].index)
+    labels = [e.label for e in at.expander if "›" in e.label]
+    assert len(labels) == 11 and "strongly applies" in labels[0] and "baseline" in labels[-1]
     controls = review.controls()
     assert controls and all(is_obligation(c.text) for c in controls)
+
+
+def test_design_review_build_and_export(app_env: Settings, downloads: Downloads) -> None:
+    at = _build_review(new_app())
+    review = at.session_state["review"]
     protect = next(g for g in review.guidelines if g.guideline.heading == "Protect your model continuously")
     target = protect.controls[0]
-    at.radio(key=f"review_status_{target.control_id}").set_value("in place")
-    at.text_input(key=f"review_notes_{target.control_id}").input("Rate limits; owner: platform team").run()
-    assert not at.exception
+    _set(at, target, "in place", "Rate limits; owner: platform team")
 
     buttons = download_buttons(at)
     md = downloads.content(buttons["Export Markdown"])
     assert "# Design review (Saige)" in md
-    assert "## Secure deployment › Protect your model continuously" in md
+    assert "## Secure deployment › Protect your model continuously (strongly applies)" in md
     assert "Offers a public API" in md and "Agents take actions" in md
     row = next(line for line in md.splitlines() if target.text[:40] in line)
+    assert row.startswith("| Protect your model continuously (1) |")
     assert "| in place |" in row and "Rate limits; owner: platform team" in row
     assert "Test Guidelines, Secure deployment › Protect your model continuously, p. " in row
 
     rows = downloads.csv_rows(buttons["Export CSV"])
-    assert len(rows) == len(controls)
+    assert len(rows) == len(review.controls())
     mine = next(r for r in rows if r["control"] == target.text)
+    assert mine["id"] == "Protect your model continuously (1)"
     assert mine["status"] == "in place" and mine["notes"] == "Rate limits; owner: platform team"
     assert mine["guideline"] == "Protect your model continuously" and mine["page"] == str(target.page)
     assert {r["status"] for r in rows} <= set(STATUSES)
 
-    saved = load_review(downloads.content(buttons["Save review (.json)"]))
-    assert saved.state(target.control_id).status == "in place"
+    text = downloads.content(buttons["Save review (.json)"])
+    assert not re.search(r'"control_id": "[0-9a-f]{16}"', text)  # identifiers, not hashes
+    saved = load_review(text)
+    again = next(c for c in saved.controls() if c.text == target.text)
+    assert again.status == "in place" and again.control_id == "Protect your model continuously"
 
 
-def test_design_review_survives_reruns_and_loads_from_file(
-    app_env: Settings, downloads: Downloads, tmp_path: Path
+def test_design_review_load_restores_the_form_and_update_loses_nothing(
+    app_env: Settings, downloads: Downloads
 ) -> None:
     at = _build_review(new_app())
-    target = at.session_state["review"].controls()[0]
-    at.radio(key=f"review_status_{target.control_id}").set_value("not applicable").run()
+    review = at.session_state["review"]
+    before = len(review.controls())
+    first, other = review.controls()[0], review.controls()[-1]
+    _set(at, first, "in place", "Owner: platform team")
+    _set(at, other, "not applicable", "No training in this system")
     # reruns from other widgets do not lose the status
     at.selectbox(key=STAGE).set_value("Secure design").run()
-    assert at.radio(key=f"review_status_{target.control_id}").value == "not applicable"
+    assert at.radio(key=f"review_status_{first.key}").value == "in place"
     saved = downloads.content(download_buttons(at)["Save review (.json)"])
 
-    fresh = new_app()  # a new session: as after a page reload
-    upload = fresh.file_uploader(key="review_upload")
-    upload.set_value(("review.json", saved.encode(), "application/json")).run()
-    assert not fresh.exception, [e.value for e in fresh.exception]
-    assert fresh.radio(key=f"review_status_{target.control_id}").value == "not applicable"
+    fresh = _upload(new_app(), "review.json", saved)  # a new session: as after a page reload
     assert (fresh.text_area(key="review_description").value or "").startswith("A public chatbot API")
+    assert fresh.checkbox(key="review_flag_public_api").value is True
+    assert fresh.checkbox(key="review_flag_agents").value is True
+    assert fresh.checkbox(key="review_flag_fine_tunes").value is False
+    assert fresh.radio(key=f"review_status_{first.key}").value == "in place"
+    assert fresh.text_input(key=f"review_notes_{other.key}").value == "No training in this system"
+
+    fresh.checkbox(key="review_flag_agents").uncheck()
+    next(b for b in fresh.button if b.label == "Update review").click().run()
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    updated = fresh.session_state["review"]
+    assert len(updated.controls()) == before  # nothing dropped
+    kept = {c.key: c for c in updated.controls()}
+    assert (kept[first.key].status, kept[first.key].notes) == ("in place", "Owner: platform team")
+    assert (kept[other.key].status, kept[other.key].notes) == ("not applicable", "No training in this system")
+    assert fresh.radio(key=f"review_status_{other.key}").value == "not applicable"
+    assert fresh.checkbox(key="review_flag_agents").value is False
 
     bad = json.loads(saved)
-    bad["states"][target.control_id]["status"] = "done"
-    upload = fresh.file_uploader(key="review_upload")
-    upload.set_value(("bad.json", json.dumps(bad).encode(), "application/json")).run()
+    bad["guidelines"][0]["controls"][0]["status"] = "done"
+    _upload(fresh, "bad.json", json.dumps(bad))
     errors = [e.value for e in fresh.error]
     assert len(errors) == 1 and "bad\\.json" in errors[0] and "\n" not in errors[0]
-    assert fresh.radio(key=f"review_status_{target.control_id}").value == "not applicable"  # kept
+    assert "status" in errors[0]
+    assert fresh.radio(key=f"review_status_{first.key}").value == "in place"  # kept
+
+
+def test_new_review_starts_clean_unless_kept(app_env: Settings) -> None:
+    at = _build_review(new_app())
+    review = at.session_state["review"]
+    first, other = review.controls()[0], review.controls()[1]
+    _set(at, first, "in place", "Org-wide SSO")
+    _set(at, other, "not applicable", "Only for this system")
+    at.button(key="review_new_empty").click().run()
+    assert at.session_state["review"] is None
+    assert at.text_area(key="review_description").value == ""
+    assert at.checkbox(key="review_flag_public_api").value is False
+    at.text_area(key="review_description").set_value("An internal fraud model we train ourselves.")
+    at.checkbox(key="review_flag_fine_tunes").check()
+    next(b for b in at.button if b.label == "Build review").click().run()
+    fresh = at.session_state["review"]
+    assert all(c.status == "not started" and not c.notes for c in fresh.controls())
+
+    _set(at, next(c for c in fresh.controls() if c.key == first.key), "in place", "Org-wide SSO")
+    _set(at, next(c for c in fresh.controls() if c.key == other.key), "not applicable", "Only here")
+    at.button(key="review_new_keep").click().run()
+    next(b for b in at.button if b.label == "Build review").click().run()
+    third = {c.key: c for c in at.session_state["review"].controls()}
+    assert (third[first.key].status, third[first.key].notes) == ("in place", "Org-wide SSO")
+    assert third[other.key].status == "not started" and third[other.key].notes == ""
 
 
 def test_guidelines_browser_tree_text_and_related(app_env: Settings) -> None:

@@ -40,7 +40,8 @@ def test_real_design_review_controls(real_env: Settings) -> None:
     assert not at.exception
     review = at.session_state["review"]
     design = next(g for g in review.guidelines if g.guideline.heading.startswith("Design your system"))
-    assert "Agents take actions" in design.reasons
+    assert any(r.startswith("Agents take actions: ") for r in design.reasons)
+    assert design.strength == "strongly applies"
     texts = {c.text: c for c in design.controls}
     least = texts["You apply least privilege principles to limit access to a system’s functionality."]
     assert least.page == 10 and least.stage == "Secure design"

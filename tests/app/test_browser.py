@@ -180,7 +180,7 @@ def test_ask_open_source_and_export_review(page: Any) -> None:
     page.get_by_text("Offers a public API").click()
     page.get_by_text("Agents take actions").click()
     page.get_by_role("button", name="Build review").click()
-    page.get_by_text("applicable guidelines").first.wait_for()
+    page.get_by_text("strongly apply").first.wait_for()
     main = page.get_by_test_id("stMain")
     in_place = main.locator("[data-testid=stRadioOption]:visible").filter(has_text="in place")
     # Opening the first guideline's panel: a rerun still finishing under load can re-render it closed, so
