@@ -277,14 +277,15 @@ def test_new_review_starts_clean_unless_kept(app_env: Settings) -> None:
     at.text_area(key="review_description").set_value("An internal fraud model we train ourselves.")
     at.checkbox(key="review_flag_fine_tunes").check()
     next(b for b in at.button if b.label == "Build review").click().run()
-    fresh = at.session_state["review"]
+    fresh: Any = at.session_state["review"]
     assert all(c.status == "not started" and not c.notes for c in fresh.controls())
 
     _set(at, next(c for c in fresh.controls() if c.key == first.key), "in place", "Org-wide SSO")
     _set(at, next(c for c in fresh.controls() if c.key == other.key), "not applicable", "Only here")
     at.button(key="review_new_keep").click().run()
     next(b for b in at.button if b.label == "Build review").click().run()
-    third = {c.key: c for c in at.session_state["review"].controls()}
+    third_review: Any = at.session_state["review"]
+    third = {c.key: c for c in third_review.controls()}
     assert (third[first.key].status, third[first.key].notes) == ("in place", "Org-wide SSO")
     assert third[other.key].status == "not started" and third[other.key].notes == ""
 

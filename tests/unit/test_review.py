@@ -237,7 +237,7 @@ def _review(**kw: object) -> DesignReview:
     return build_review(**args)  # type: ignore[arg-type]
 
 
-def _control(review: DesignReview, heading: str, n: int = 0):  # type: ignore[no-untyped-def]
+def _control(review: DesignReview, heading: str, n: int = 0):
     return next(g for g in review.guidelines if g.guideline.heading == heading).controls[n]
 
 
