@@ -1056,7 +1056,9 @@ def _promote_identifier_rows(pages: list[Page]) -> None:
         page.blocks = out
 
 
-_NUMBER_LABEL = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?$")
+_NUMBER_LABEL = re.compile(
+    r"^\d{1,2}(?:\.\d{1,2})*\.$|^\d{1,2}(?:\.\d{1,2})+$"
+)  # "2.12." or "3.1", never a bare page number
 
 
 def _attach_number_labels(blocks: list[Block]) -> list[Block]:
