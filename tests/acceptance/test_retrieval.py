@@ -235,6 +235,7 @@ def test_cli_batch_search_and_ask_json(real_settings: Settings, real_engine: Sai
         "page_end",
         "quote",
         "url",
+        "control_id",
     }
     result = runner.invoke(app, ["ask", "x" * 5000, *data])
     assert result.exit_code != 0 and "over the limit" in result.output
