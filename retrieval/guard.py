@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from retrieval.tokenize import content_terms
 
 _TAG = re.compile(r"<!--.*?-->|<\s*/?\s*[A-Za-z][^<>]{0,200}>", re.DOTALL)
-_SENTENCE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|$)")
+# A point between digits ("GOVERN 4.1", "GV-6.1-001", "version 1.1") or after a scheme prefix ("PW.7") does
+# not end a sentence.
+_SENTENCE = re.compile(r"(?:[^.!?;\n]|\.(?=\d))+(?:[.!?;]+|$)")
 _WORD = re.compile(r"[a-z][a-z'\u2019-]*")
 _CLAUSE = re.compile(r"\b(?:and|then|but|so|also|please)\b|[,:;]")
 

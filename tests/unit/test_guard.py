@@ -85,3 +85,18 @@ def test_commands_beside_a_question_are_not_searched_for() -> None:
     )
     assert not screened.declined
     assert screened.query == "what do the guidelines say about jailbreaks that bypass the system prompt?"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what does govern 4.1 say",
+        "Explain GV-6.1-001 from the generative AI profile",
+        "What does PW.7.2 say about model weights?",
+        "provision 5.3 from the code of practice",
+    ],
+)
+def test_a_point_inside_an_identifier_does_not_end_a_sentence(question: str) -> None:
+    screened = screen_question(question)
+    assert not screened.declined
+    assert screened.query == question  # "1 say" / "1-001 from..." are not separate command sentences
