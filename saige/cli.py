@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from saige.cli_controls import register as _register_controls
 from saige.errors import SaigeError
 from saige.settings import Settings, get_settings
 
@@ -266,6 +267,10 @@ def serve(
     from saige.serve import run_serve
 
     _run(run_serve, _settings(port=port, host=host, data_dir=data_dir))
+
+
+# saige control / controls / related (saige/cli_controls.py)
+_register_controls(app, _settings, _run)
 
 
 if __name__ == "__main__":  # pragma: no cover
