@@ -21,7 +21,9 @@ RMF = "nist-ai-100-1-ai-rmf-1-0"
 GAI = "nist-ai-600-1-genai-profile-2024"
 SSDF = "nist-sp-800-218a-genai-ssdf-profile-2024"
 DSIT = "dsit-ai-cyber-security-cop-implementation-guide-2025"
-OWASP_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "references" / "owasp-ai-exchange-jointguidelines.md"
+OWASP_SOURCE = (
+    Path(__file__).resolve().parents[3] / "shared" / "references" / "owasp-ai-exchange-jointguidelines.md"
+)
 
 
 def _pdf(engine: Saige, corpus_dir: Path, doc_id: str) -> Path:
@@ -37,7 +39,12 @@ def _kind(engine: Saige, doc_id: str, kind: str) -> list[Control]:
 
 
 def test_ai_rmf_has_4_functions_19_categories_72_subcategories(real_engine: Saige) -> None:
-    assert [c.control_id for c in _kind(real_engine, RMF, "function")] == ["GOVERN", "MAP", "MEASURE", "MANAGE"]
+    assert [c.control_id for c in _kind(real_engine, RMF, "function")] == [
+        "GOVERN",
+        "MAP",
+        "MEASURE",
+        "MANAGE",
+    ]
     assert len(_kind(real_engine, RMF, "category")) == 19
     subcategories = _kind(real_engine, RMF, "subcategory")
     assert len(subcategories) == 72

@@ -98,7 +98,9 @@ def test_related_of_a_guideline_shows_owasp_links_with_their_source(engine: Saig
     data = _json("related", "Identify, track and protect your assets", "--k", "0")
     assert data["source"]["title"] == "Identify, track and protect your assets"
     owasp = [x for x in data["related"] if x["provenance"] == "published-elsewhere"]
-    principles = [x["control"]["control_id"] for x in owasp if x["control"] and x["control"]["doc_id"] == DSIT]
+    principles = [
+        x["control"]["control_id"] for x in owasp if x["control"] and x["control"]["doc_id"] == DSIT
+    ]
     assert principles == ["Principle 5"]
     assert all("owaspai.org/goto/jointguidelines" in x["origin"] for x in owasp)
     assert not [x for x in data["related"] if x["provenance"] == "computed"]  # --k 0
