@@ -15,7 +15,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from saige.cli_controls import register as _register_controls
 from saige.errors import SaigeError
 from saige.settings import Settings, get_settings
 
@@ -269,8 +268,14 @@ def serve(
     _run(run_serve, _settings(port=port, host=host, data_dir=data_dir))
 
 
-# saige control / controls / related (saige/cli_controls.py)
-_register_controls(app, _settings, _run)
+def _add_control_commands() -> None:
+    """saige control / controls / related (saige/cli_controls.py)."""
+    from saige.cli_controls import register
+
+    register(app, _settings, _run)
+
+
+_add_control_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover
