@@ -112,6 +112,23 @@ class ControlCatalogue:
             found = [c for c in found if c.doc_id in docs]
         return self._rank(found)
 
+    def one_control(self, found: Sequence[Control]) -> Control | None:
+        """The one control that several candidates of an id stand for, or None when the id is ambiguous.
+
+        Candidates in one document are one control (the first). A framework's prefixed id ("GOVERN 1.2") that
+        other documents reprint with the same kind (AI 600-1 prints each AI RMF subcategory above its actions)
+        is one control: the most authoritative document's record. A bare number ("5.3") numbers different
+        things in different documents, so it stays ambiguous."""
+        if not found:
+            return None
+        if len({c.doc_id for c in found}) == 1:
+            return found[0]
+        keys = {self._idkey.get(c.key) for c in found}
+        key = next(iter(keys)) if len(keys) == 1 else None
+        if key is not None and key.prefix and len({c.kind for c in found}) == 1:
+            return self._rank(found)[0]
+        return None
+
     def nearest(self, identifier: str, n: int = 5) -> list[Control]:
         """The controls whose ids are spelled most like `identifier` (for "unknown id" messages)."""
         key = parse_id(identifier)

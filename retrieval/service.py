@@ -152,8 +152,9 @@ class Saige:
         if not found and not doc_id:
             named = self.engine.namer.named(identifier)
             found = [m for match in self.catalogue.lookup(identifier, named) for m in match.controls]
-        if len(found) == 1 or (found and len({c.doc_id for c in found}) == 1):
-            return found[0]
+        one = self.catalogue.one_control(found)
+        if one is not None:
+            return one
         if found:
             options = "; ".join(describe(c) for c in found[:6])
             raise SaigeError(

@@ -60,6 +60,8 @@ def test_cli_control_json_has_the_statement_found_in_the_pdf(
 def test_cli_control_accepts_other_spellings_and_names_unknown_ids(real_settings: Settings) -> None:
     code, out, _ = _cli(real_settings, "control", "gv 1.2 001", "--json", "--k", "0")
     assert code == 0 and json.loads(out)["control_id"] == "GV-1.2-001"
+    code, out, _ = _cli(real_settings, "control", "Govern 1.2", "--json", "--k", "0")
+    assert code == 0 and json.loads(out)["key"] == "nist-ai-100-1-ai-rmf-1-0::GOVERN 1.2"  # 600-1 reprints it
     code, out, _ = _cli(real_settings, "control", "5.3", "--doc", DSIT, "--json", "--k", "0")
     assert code == 0 and json.loads(out)["kind"] == "provision"
     code, out, err = _cli(real_settings, "control", "GV-9.9-009")

@@ -113,3 +113,23 @@ def test_related_of_a_control_and_of_an_unknown_name(engine: Saige) -> None:
     assert [x["control"]["key"] for x in data["related"]] == [f"{SSDF}::PW.1.2"]  # the reverse reference
     result = _run("related", "Not a guideline or control")
     assert result.exit_code == 2 and "'Not a guideline or control'" in result.output
+
+
+def test_a_prefixed_id_reprinted_by_another_document_is_one_control(settings: Settings) -> None:
+    """AI 600-1 reprints the AI RMF subcategory GOVERN 1.2 above its actions: "Govern 1.2" is the AI RMF's
+    subcategory, not an ambiguous id; a bare number printed by two documents stays ambiguous."""
+    from saige.errors import SaigeError
+
+    emb = HashEmbedder()
+    store = MemoryStore()
+    rmf = next(c for c in sample_controls() if c.key == f"{RMF}::GOVERN 1.2")
+    reprint = rmf.model_copy(update={"doc_id": GAI, "parent_id": None})
+    controls = [*sample_controls(), reprint]
+    chunks = [chunk_for(c, i) for i, c in enumerate(controls)]
+    store.add(chunks, emb.embed([c.embed_text for c in chunks]))
+    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
+    engine = Saige(settings, emb, store)
+    assert engine.control("Govern 1.2").key == f"{RMF}::GOVERN 1.2"
+    assert engine.control("GOVERN 1.2", GAI).key == f"{GAI}::GOVERN 1.2"
+    with pytest.raises(SaigeError, match="several documents"):
+        engine.control("5.3")
