@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from retrieval.review import GuidelineRef, first_sentence, guideline_refs, guidelines_document
 from saige.errors import SaigeError
 from saige.settings import Settings
-from saige.types import Chunk, Document, Hit
+from saige.types import Chunk, Control, Document, Hit, RelatedControl
 
 if TYPE_CHECKING:
     from retrieval.service import Saige
@@ -32,6 +32,8 @@ class Library:
         self._refs: list[GuidelineRef] | None = None
         self._texts: dict[tuple[str, tuple[str, ...]], str] = {}
         self._related: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
+        self._crosswalk: dict[tuple[str, int], list[RelatedControl]] = {}
+        self._missing: list[tuple[Document, str]] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -82,3 +84,60 @@ class Library:
                 log.exception("related guidance failed for %s", " > ".join(ref.section_path))
                 return []
         return self._related[key]
+
+    # --- controls and the crosswalk -------------------------------------------------------------------
+
+    def controls(self, doc_id: str | None = None) -> list[Control]:
+        """The controls catalogue (one document's, or all), in catalogue order."""
+        try:
+            return self.engine.controls(doc_id)
+        except SaigeError:
+            return []
+
+    def control_documents(self) -> list[Document]:
+        """The indexed documents that have controls in the catalogue, most authoritative first."""
+        have = {c.doc_id for c in self.controls()}
+        return [d for d in self.documents() if d.id in have]
+
+    def crosswalk(self, name_or_key: str, k_similar: int = 5) -> list[RelatedControl]:
+        """Related guidance of a guideline (by title) or a control (by key): published links, then similar
+        controls (memoised; [] with the cause logged when it fails)."""
+        key = (name_or_key, k_similar)
+        if key not in self._crosswalk:
+            try:
+                self._crosswalk[key] = self.engine.related_guidance(name_or_key, k_similar=k_similar)
+            except Exception:  # the view still shows the control; the log has the cause
+                log.exception("crosswalk failed for %s", name_or_key)
+                return []
+        return self._crosswalk[key]
+
+    def guideline_links(self, ref: GuidelineRef, k_similar: int = 3) -> list[RelatedControl]:
+        """A guideline's linked controls in the other frameworks (for the design review)."""
+        return self.crosswalk(ref.heading, k_similar) if self.controls() else []
+
+    # --- documents the index lacks ----------------------------------------------------------------------
+
+    def missing_documents(self) -> list[tuple[Document, str]]:
+        """Manifest documents the index does not hold, each with how to add it (corpus/fetch.py)."""
+        if self._missing is None:
+            from corpus.fetch import document_status, how_to_add
+            from corpus.manifest import load_manifest
+
+            try:
+                listed = load_manifest(self.settings)
+            except SaigeError:
+                listed = []
+            indexed = {d.id for d in self.documents()}
+            missing = []
+            for doc in listed:
+                if doc.id in indexed:
+                    continue
+                present = document_status(self.settings, doc).present
+                how = (
+                    "its file is in place: run `saige ingest` to index it"
+                    if present
+                    else how_to_add(self.settings, doc)
+                )
+                missing.append((doc, how))
+            self._missing = missing
+        return self._missing

@@ -141,6 +141,8 @@ def _build(lib: Library) -> None:
         flags=flags,
         description_hits=hits,
         previous=previous if isinstance(previous, DesignReview) else None,
+        related=lib.guideline_links,
+        catalogue=lib.controls(),
     )
     st.session_state[REVIEW] = review
     st.session_state[KEPT] = None
