@@ -80,7 +80,9 @@ def build_review(
             principles = [
                 (r.control, r.link.origin)
                 for r in links
-                if r.control is not None and r.control.doc_id == DSIT and r.control.kind == "principle"
+                if r.control is not None
+                and r.control.doc_id == DSIT
+                and r.control.kind == "principle"
                 and r.link.provenance != "computed"
             ]
             review.guidelines.append(

@@ -7,7 +7,7 @@ import io
 from collections.abc import Mapping
 
 from retrieval.review.applicability import TRAIT_LABELS
-from retrieval.review.linked import provenance_label
+from retrieval.review.linked import provenance_text
 from retrieval.review.model import STATUSES, ApplicableGuideline, DesignReview, ReviewControl
 
 CSV_COLUMNS = (
@@ -34,8 +34,7 @@ def _md_cell(text: str) -> str:
 
 
 def _provenance(c: ReviewControl) -> str:
-    label = provenance_label(c.provenance, c.origin)
-    return f"{label}: {c.origin}" if label and c.origin else label
+    return provenance_text(c.provenance, c.origin)
 
 
 def _source(c: ReviewControl) -> str:
@@ -58,7 +57,9 @@ def _linked_markdown(g: ApplicableGuideline) -> list[str]:
         lines += [f"DSIT example measures, scenario {name}:", ""]
         lines += ["| Provision | Example measure | Source |", "|---|---|---|"]
         for m in (m for m in g.measures if m.scenario == name):
-            lines.append(f"| {_md_cell(m.ref)} | {_md_cell(m.text)} | {_source(m)} ({_md_cell(_provenance(m))}) |")
+            lines.append(
+                f"| {_md_cell(m.ref)} | {_md_cell(m.text)} | {_source(m)} ({_md_cell(_provenance(m))}) |"
+            )
         lines.append("")
     return lines
 

@@ -23,6 +23,14 @@ _LABELS: dict[Provenance, str] = {
 }
 
 
+def provenance_text(provenance: Provenance | None, origin: str = "") -> str:
+    """The label and where the link is stated, without repeating the publisher (for exports)."""
+    label = provenance_label(provenance, origin)
+    if provenance == "published-elsewhere" and origin.strip():
+        return f"published by {origin.strip()}"
+    return f"{label}: {origin}" if label and origin.strip() else label
+
+
 def provenance_label(provenance: Provenance | None, origin: str = "") -> str:
     """ "published in the corpus", "published by OWASP AI Exchange" (who published the mapping, from its
     origin), or "similar (computed)"; "" for a guideline's own statement."""
@@ -42,17 +50,23 @@ def control_ref(control: Control) -> str:
 def control_title(control: Control) -> str:
     """The control's title when it says more than its id ("" for "GV-1.2-001" or "Provision 5.3")."""
     title = " ".join(control.title.split())
-    if not title or title.lower() in (control.control_id.lower(), f"{control.kind} {control.control_id}".lower()):
+    if not title or title.lower() in (
+        control.control_id.lower(),
+        f"{control.kind} {control.control_id}".lower(),
+    ):
         return ""
     return title
 
 
-def linked_item(ref: GuidelineRef, related: RelatedControl, documents: Mapping[str, Document]) -> ReviewControl:
+def linked_item(
+    ref: GuidelineRef, related: RelatedControl, documents: Mapping[str, Document]
+) -> ReviewControl:
     """One linked control as a review item, listed under the guideline `ref`."""
     link, control = related.link, related.control
     origin = link.origin
-    if link.provenance == "computed" and link.score is not None:
-        origin = f"{origin}; similarity {link.score:.2f}"
+    if link.provenance == "computed":
+        origin = "nearest by embedding similarity, not a published mapping"
+        origin += f"; similarity {link.score:.2f}" if link.score is not None else ""
     if control is None:  # a control outside the corpus (an OWASP AI Exchange control)
         return ReviewControl(
             kind="linked",

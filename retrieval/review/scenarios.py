@@ -94,7 +94,9 @@ def scenario(name: str) -> Scenario:
 def principle_provisions(principle: Control, controls: Sequence[Control]) -> list[Control]:
     """The provisions printed under a DSIT principle, in catalogue order."""
     head = principle.path[:1]
-    return [c for c in controls if c.doc_id == principle.doc_id and c.kind == "provision" and c.path[:1] == head]
+    return [
+        c for c in controls if c.doc_id == principle.doc_id and c.kind == "provision" and c.path[:1] == head
+    ]
 
 
 def scenario_measures(
@@ -112,7 +114,9 @@ def scenario_measures(
         doc = documents.get(principle.doc_id)
         for provision in principle_provisions(principle, controls):
             for name in names:
-                texts = [f.value for f in provision.fields if f.name == scenario(name).field and f.value.strip()]
+                texts = [
+                    f.value for f in provision.fields if f.name == scenario(name).field and f.value.strip()
+                ]
                 for n, text in enumerate(texts, 1):
                     if (provision.control_id, text) in seen:
                         continue

@@ -53,9 +53,7 @@ def search_controls(lib: Library, doc_id: str, query: str) -> tuple[list[Control
         return elsewhere, f"Not an identifier of this framework; found in {names}."
     words = text.lower().split()
     matched = [
-        c
-        for c in controls
-        if all(w in f"{c.control_id} {c.title} {c.statement}".lower() for w in words)
+        c for c in controls if all(w in f"{c.control_id} {c.title} {c.statement}".lower() for w in words)
     ]
     return matched, ""
 
@@ -153,7 +151,9 @@ def render_links(lib: Library, related: Sequence[RelatedControl], *, source: str
         if not group:
             continue
         label = provenance_label(provenance, group[0].link.origin)
-        st.markdown(f":{_BADGE[provenance]}-badge[{escape_md(label)}] :gray[{escape_md(_EXPLAIN[provenance])}]")
+        st.markdown(
+            f":{_BADGE[provenance]}-badge[{escape_md(label)}] :gray[{escape_md(_EXPLAIN[provenance])}]"
+        )
         for n, r in enumerate(group):
             render_link(lib, r, key=f"xw-{source}-{provenance}-{n}")
 

@@ -27,6 +27,7 @@ from retrieval.review import (
 )
 from saige.errors import SaigeError
 from saige.ui.library import Library
+from saige.ui.review_links import render_links, render_scenarios
 from saige.ui.sources import link
 from saige.ui.text import escape_md
 
@@ -220,6 +221,7 @@ def render_controls(review: DesignReview) -> None:
         text=f"{counts['in place']} in place · "
         f"{counts['not applicable']} not applicable · {counts['not started']} not started",
     )
+    render_scenarios(review)
     md, csv_, js = st.columns(3)
     md.download_button(
         "Export Markdown",
@@ -263,6 +265,7 @@ def render_controls(review: DesignReview) -> None:
                 st.caption("No “you …” statements in this guideline's text.")
             for c in g.controls:
                 render_control(c)
+            render_links(g)
 
 
 def render_control(c: ReviewControl) -> None:
