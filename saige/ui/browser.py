@@ -59,7 +59,6 @@ def render_guidelines(lib: Library) -> None:
                     on_click=_select,
                     args=(ref.key,),
                     width="content",
-                    help=escape_md(ref.heading) if len(ref.heading) > 40 else None,
                 )
     with detail:
         render_guideline(lib, selected)

@@ -35,6 +35,14 @@ class Library:
         self._crosswalk: dict[tuple[str, int], list[RelatedControl]] = {}
         self._missing: list[tuple[Document, str]] | None = None
 
+    def warm_up(self) -> None:
+        """Run one query through the engine so the first question does not pay for first-use setup (model
+        weights paged in, tokenizer and search structures built). Failures are logged, never raised."""
+        try:
+            self.engine.search("secure AI supply chain", k=1)
+        except Exception:
+            log.exception("warm-up query failed")
+
     @property
     def settings(self) -> Settings:
         return self.engine.settings

@@ -38,6 +38,10 @@ UPLOAD_ERROR = "review_upload_error"
 KEPT = "review_kept"
 NOTICE = "review_notice"
 DESCRIPTION_HITS = 3
+# The review file's limits (retrieval/review/model.py). Enforced when the text is stored, not with the
+# widgets' max_chars, which would draw a "75/5000" counter inside the form.
+DESCRIPTION_MAX = 20000
+NOTES_MAX = 5000
 _STRENGTH_ICON = {
     "strongly applies": ":material/priority_high:",
     "applies": ":material/check_circle:",
@@ -104,7 +108,7 @@ def _on_notes(control_key: str) -> None:
     review = current_review()
     control = review.find(control_key) if review else None
     if control is not None:
-        control.notes = st.session_state[notes_key(control_key)] or ""
+        control.notes = (st.session_state[notes_key(control_key)] or "")[:NOTES_MAX]
 
 
 def _on_new(keep_in_place: bool) -> None:
@@ -122,7 +126,7 @@ def _on_new(keep_in_place: bool) -> None:
 
 
 def _build(lib: Library) -> None:
-    description = (st.session_state.get(DESCRIPTION) or "").strip()
+    description = (st.session_state.get(DESCRIPTION) or "").strip()[:DESCRIPTION_MAX]
     flags = [t.key for t in TRAITS if st.session_state.get(flag_key(t.key))]
     hits = []
     gdoc = lib.guidelines_document()
@@ -175,7 +179,6 @@ def render_review(lib: Library) -> None:
         "System description",
         key=DESCRIPTION,
         height=110,
-        max_chars=20000,
         placeholder="e.g. A support assistant that answers from our ticket history with a hosted LLM.",
     )
     cols = st.columns(4)
@@ -289,7 +292,6 @@ def render_control(c: ReviewControl) -> None:
         b.text_input(
             "Notes",
             key=notes_key(c.key),
-            max_chars=5000,
             placeholder="Owner, evidence, ticket…",
             on_change=_on_notes,
             args=(c.key,),
