@@ -13,12 +13,12 @@ from saige.ui.library import Library
 from saige.ui.text import escape_md
 
 TITLE = "Saige · Secure AI Guidelines Explorer"
-# Streamlit draws button labels on one line, cut with an ellipsis ("Design your system for security as
-# well as f…"): starter questions and the guideline tree wrap their full label instead. Static CSS of our
-# own; no document text goes into it.
+# Streamlit draws widget labels (buttons, checkboxes) on one line, cut with an ellipsis ("Design your system
+# for security as well as f…"): starter questions, the guideline tree and the review's traits wrap their full
+# label instead. Static CSS of our own; no document text goes into it.
 WRAP_LABELS_CSS = """<style>
-.stButton [data-testid="stMarkdownContainer"] { white-space: normal; overflow: visible; text-overflow: clip; }
-.stButton [data-testid="stMarkdownContainer"] p { white-space: normal; }
+.stMarkdownEllipsis { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+.stMarkdownEllipsis p { white-space: normal !important; }
 .stButton button { height: auto; min-height: 2.5rem; }
 [class*="st-key-guideline-"] button { text-align: left; justify-content: flex-start; }
 </style>"""
