@@ -119,9 +119,17 @@ class Library:
                 return []
         return self._crosswalk[key]
 
-    def guideline_links(self, ref: GuidelineRef, k_similar: int = 3) -> list[RelatedControl]:
+    REVIEW_SIMILAR = 3
+
+    def guideline_links(self, ref: GuidelineRef) -> list[RelatedControl]:
         """A guideline's linked controls in the other frameworks (for the design review)."""
-        return self.crosswalk(ref.heading, k_similar) if self.controls() else []
+        return self.crosswalk(ref.heading, self.REVIEW_SIMILAR) if self.controls() else []
+
+    def guideline_links_ready(self) -> bool:
+        """Whether every guideline's links are computed already (the first review computes them)."""
+        return not self.controls() or all(
+            (r.heading, self.REVIEW_SIMILAR) in self._crosswalk for r in self.guidelines()
+        )
 
     # --- documents the index lacks ----------------------------------------------------------------------
 

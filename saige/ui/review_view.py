@@ -138,6 +138,12 @@ def _build(lib: Library) -> None:
         except SaigeError:
             hits = []
     previous = current_review() or st.session_state.get(KEPT)
+    if not lib.guideline_links_ready():
+        st.toast(
+            "Linking each guideline to the controls of the other frameworks (the first review takes a few "
+            "seconds)…",
+            icon=":material/hub:",
+        )
     review = build_review(
         documents=lib.documents(),
         chunks=lib.chunks(),

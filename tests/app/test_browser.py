@@ -161,6 +161,7 @@ def test_ask_open_source_and_export_review(page: Any) -> None:
     ask(page, "How do we secure our AI supply chain?")
     page.get_by_text("Sources for answer 1").wait_for()
     page.get_by_test_id("stChatMessage").first.scroll_into_view_if_needed()
+    page.get_by_test_id("stToast").filter(has_text="Searching").wait_for(state="hidden")  # it fades
     page.wait_for_timeout(500)
     shot(page, "02-answer", readme=True)
 
