@@ -131,7 +131,7 @@ def test_labels_filters_progress_controls_and_review_form(page: Any, served_sett
     assert not re.search(r"\d+/(?:5000|20000)\b", main.inner_text())
     if real_corpus_dir() is not None:
         panel.get_by_text("Linked controls in other frameworks").wait_for()
-    shot(page, "08-review-linked")
+    shot(page, "08-review-linked", readme=True)
 
 
 def test_missing_documents_named_with_how_to_add_them(
