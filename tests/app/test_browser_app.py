@@ -130,7 +130,11 @@ def test_labels_filters_progress_controls_and_review_form(page: Any, served_sett
     settle(page)
     assert not re.search(r"\d+/(?:5000|20000)\b", main.inner_text())
     if real_corpus_dir() is not None:
-        panel.get_by_text("Linked controls in other frameworks").wait_for()
+        linked = panel.get_by_text("Linked controls in other frameworks")
+        linked.wait_for()
+        linked.scroll_into_view_if_needed()
+        page.mouse.wheel(0, -250)  # the statements above stay in the picture
+        page.wait_for_timeout(500)
     shot(page, "08-review-linked", readme=True)
 
 
