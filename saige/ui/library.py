@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 class Library:
     """Read-only views over one engine; memoised, safe to share between sessions."""
 
+    SIMILAR = 5  # computed links per guideline or control (the Guidelines tab, the Controls view)
+    REVIEW_SIMILAR = 3  # of which the design review lists the nearest
+
     def __init__(self, engine: Saige) -> None:
         self.engine = engine
         self._lock = threading.Lock()
@@ -107,28 +110,32 @@ class Library:
         have = {c.doc_id for c in self.controls()}
         return [d for d in self.documents() if d.id in have]
 
-    def crosswalk(self, name_or_key: str, k_similar: int = 5) -> list[RelatedControl]:
+    def crosswalk(self, name_or_key: str, k_similar: int | None = None) -> list[RelatedControl]:
         """Related guidance of a guideline (by title) or a control (by key): published links, then similar
         controls (memoised; [] with the cause logged when it fails)."""
-        key = (name_or_key, k_similar)
+        k = self.SIMILAR if k_similar is None else k_similar
+        key = (name_or_key, k)
         if key not in self._crosswalk:
             try:
-                self._crosswalk[key] = self.engine.related_guidance(name_or_key, k_similar=k_similar)
+                self._crosswalk[key] = self.engine.related_guidance(name_or_key, k_similar=k)
             except Exception:  # the view still shows the control; the log has the cause
                 log.exception("crosswalk failed for %s", name_or_key)
                 return []
         return self._crosswalk[key]
 
-    REVIEW_SIMILAR = 3
-
     def guideline_links(self, ref: GuidelineRef) -> list[RelatedControl]:
-        """A guideline's linked controls in the other frameworks (for the design review)."""
-        return self.crosswalk(ref.heading, self.REVIEW_SIMILAR) if self.controls() else []
+        """A guideline's linked controls in the other frameworks (for the design review): the published links
+        and the nearest computed ones (shares the Guidelines tab's memo)."""
+        if not self.controls():
+            return []
+        links = self.crosswalk(ref.heading, self.SIMILAR)
+        published = [r for r in links if r.link.provenance != "computed"]
+        return published + [r for r in links if r.link.provenance == "computed"][: self.REVIEW_SIMILAR]
 
     def guideline_links_ready(self) -> bool:
         """Whether every guideline's links are computed already (the first review computes them)."""
         return not self.controls() or all(
-            (r.heading, self.REVIEW_SIMILAR) in self._crosswalk for r in self.guidelines()
+            (r.heading, self.SIMILAR) in self._crosswalk for r in self.guidelines()
         )
 
     # --- documents the index lacks ----------------------------------------------------------------------
