@@ -116,3 +116,12 @@ def test_guideline_shows_owasp_links_and_the_review_shows_linked_ids_and_scenari
     assert "Matches the DSIT code of practice scenario: **Chatbot App**" in text
     assert "DSIT example measures for the Chatbot App scenario" in text
     assert "- **Principle 7** — Secure your supply chain" in text
+
+
+def test_an_answer_citing_a_control_shows_its_id(real_env: Settings) -> None:
+    at = _app()
+    at.chat_input[0].set_value("What is MAP 4.2?")
+    _run(at)
+    answer = at.session_state["chat_entries"][0].answer
+    assert answer is not None and any(c.control_id == "MAP 4.2" for c in answer.citations)
+    assert any(m.value.startswith("**MAP 4\\.2** · ") for m in at.markdown)  # in the source's line
