@@ -5,6 +5,8 @@ controls, their statuses and notes (pure domain logic, one concern per module).
 * :mod:`.statements`: a guideline's key controls, its own "you ..." statements;
 * :mod:`.applicability`: the documented trait -> guideline table and the strengths it gives;
 * :mod:`.model`: the review record (controls with status and notes, under the documents' identifiers);
+* :mod:`.linked`: a guideline's linked controls in the other frameworks (crosswalk), with provenance;
+* :mod:`.scenarios`: DSIT's four scenarios, which a system matches, and their example measures;
 * :mod:`.build`: building a review and carrying statuses and notes into a rebuild;
 * :mod:`.files`: saved JSON (both formats); :mod:`.export`: Markdown and CSV.
 """
@@ -31,14 +33,17 @@ from retrieval.review.guidelines import (
     guideline_refs,
     guidelines_document,
 )
+from retrieval.review.linked import control_ref, linked_controls, provenance_label
 from retrieval.review.model import (
     NO_LONGER_MATCHED,
     STATUSES,
     ApplicableGuideline,
     DesignReview,
     ReviewControl,
+    ScenarioMatch,
     Status,
 )
+from retrieval.review.scenarios import SCENARIOS, Scenario, match_scenarios, scenario_measures
 from retrieval.review.statements import control_statements, is_obligation
 
 __all__ = [
@@ -46,6 +51,7 @@ __all__ = [
     "CSV_COLUMNS",
     "DESCRIPTION_REASON",
     "NO_LONGER_MATCHED",
+    "SCENARIOS",
     "STATUSES",
     "STRENGTHS",
     "TRAITS",
@@ -57,12 +63,15 @@ __all__ = [
     "GuidelineRef",
     "ReviewControl",
     "ReviewFileError",
+    "Scenario",
+    "ScenarioMatch",
     "Status",
     "Strength",
     "Trait",
     "applicability",
     "build_review",
     "carry_over",
+    "control_ref",
     "control_statements",
     "dump_review",
     "extract_controls",
@@ -72,7 +81,11 @@ __all__ = [
     "guidelines_document",
     "is_obligation",
     "kept_review",
+    "linked_controls",
     "load_review",
+    "match_scenarios",
+    "provenance_label",
     "review_csv",
     "review_markdown",
+    "scenario_measures",
 ]

@@ -6,11 +6,14 @@ from collections.abc import Callable, Iterable, Sequence
 
 from retrieval.review.applicability import applicability, check_traits
 from retrieval.review.guidelines import GuidelineRef, guideline_refs, guidelines_document
+from retrieval.review.linked import linked_controls
 from retrieval.review.model import NO_LONGER_MATCHED, ApplicableGuideline, DesignReview, ReviewControl
+from retrieval.review.scenarios import DSIT, match_scenarios, scenario_measures
 from retrieval.review.statements import chunk_of, control_statements
-from saige.types import Chunk, Document, Hit
+from saige.types import Chunk, Control, Document, Hit, RelatedControl
 
 SectionText = Callable[[str, Sequence[str]], str]
+Related = Callable[[GuidelineRef], Sequence[RelatedControl]]
 
 
 def extract_controls(
@@ -49,8 +52,15 @@ def build_review(
     flags: Iterable[str],
     description_hits: Sequence[Hit] = (),
     previous: DesignReview | None = None,
+    related: Related | None = None,
+    catalogue: Sequence[Control] = (),
 ) -> DesignReview:
     """Every guideline, strongest first, with its controls; `previous` (the same system) loses nothing.
+
+    With `related` (a guideline's related guidance from the crosswalk), each guideline also lists the linked
+    controls of the other frameworks, with their provenance; when the system matches DSIT scenarios, the
+    example measures of those scenarios from the provisions of the DSIT principles linked to the guideline
+    (`catalogue` holds the provisions).
 
     Controls of `previous` keep their status and notes. A control of `previous` with a status or notes that
     this build no longer lists is kept, marked as no longer matched.
@@ -58,16 +68,31 @@ def build_review(
     traits = check_traits(flags)
     document = guidelines_document(documents)
     review = DesignReview(description=description, flags=traits)
+    if related is not None:
+        review.scenarios = match_scenarios(description, traits)
+    names = [s.name for s in review.scenarios]
+    by_id = {d.id: d for d in documents}
     if document is not None:
         refs = guideline_refs(chunks, document)
         for ref, why in applicability(refs, traits, description_hits):
             text = section_text(ref.doc_id, ref.section_path)
+            links = list(related(ref)) if related is not None else []
+            principles = [
+                (r.control, r.link.origin)
+                for r in links
+                if r.control is not None
+                and r.control.doc_id == DSIT
+                and r.control.kind == "principle"
+                and r.link.provenance != "computed"
+            ]
             review.guidelines.append(
                 ApplicableGuideline(
                     guideline=ref,
                     strength=why.strength,
                     reasons=why.reasons,
                     controls=extract_controls(ref, text, chunks, document),
+                    linked=linked_controls(ref, links, by_id),
+                    measures=scenario_measures(ref, principles, catalogue, names, by_id) if names else [],
                 )
             )
     if previous is not None:

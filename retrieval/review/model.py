@@ -42,6 +42,7 @@ class ReviewControl(BaseModel):
     url: str = ""
     provenance: Provenance | None = None
     origin: str = ""
+    scenario: str = Field(default="", description="DSIT scenario of an example measure")
     status: Status = "not started"
     notes: str = Field(default="", max_length=5000)
     matched: bool = True
@@ -68,8 +69,19 @@ class ReviewControl(BaseModel):
     @property
     def citation(self) -> str:
         page = f", p. {self.page}" if self.page is not None else ""
+        if self.kind != "statement":  # another framework's control: its document and page
+            return f"{self.doc_title}{page}"
         where = f"{self.stage} › {self.guideline}" if self.stage else self.guideline
         return f"{self.doc_title}, {where}{page}"
+
+
+class ScenarioMatch(BaseModel):
+    """A DSIT scenario the system matches (retrieval/review/scenarios.py), and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    reason: str
 
 
 class ApplicableGuideline(BaseModel):
@@ -79,6 +91,12 @@ class ApplicableGuideline(BaseModel):
     strength: Strength = "baseline"
     reasons: list[str]
     controls: list[ReviewControl]
+    linked: list[ReviewControl] = Field(
+        default_factory=list, description="Controls of other frameworks linked by the crosswalk"
+    )
+    measures: list[ReviewControl] = Field(
+        default_factory=list, description="DSIT example measures for the scenarios the system matches"
+    )
 
 
 class DesignReview(BaseModel):
@@ -91,9 +109,11 @@ class DesignReview(BaseModel):
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     description: str = Field(default="", max_length=20000)
     flags: list[str] = Field(default_factory=list)
+    scenarios: list[ScenarioMatch] = Field(default_factory=list, description="DSIT scenarios it matches")
     guidelines: list[ApplicableGuideline] = Field(default_factory=list)
 
     def controls(self) -> list[ReviewControl]:
+        """The controls a reviewer tracks (the guidelines' statements, with status and notes)."""
         return [c for g in self.guidelines for c in g.controls]
 
     def find(self, key: str) -> ReviewControl | None:

@@ -1,5 +1,6 @@
 """The Guidelines tab: the four stages and their guidelines as a tree, the full text of the chosen one, its
-key controls, and "Related guidance" from the other documents (nearest sections by similarity)."""
+key controls, its linked controls in the other frameworks (crosswalk, with provenance) and "Related guidance"
+from the other documents (nearest sections by similarity); and the Controls view (saige/ui/controls_view.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 from retrieval.review import GuidelineRef, control_statements
 from saige.types import STAGES
+from saige.ui.controls_view import CONTROLS_VIEW, GUIDELINES_VIEW, VIEW, render_controls_view, render_links
 from saige.ui.library import Library
 from saige.ui.sources import link, show_hit, where
 from saige.ui.text import escape_block, escape_md
@@ -19,6 +21,21 @@ def _select(key: str) -> None:
 
 
 def render_browser(lib: Library) -> None:
+    if lib.control_documents():
+        st.radio(
+            "View",
+            (GUIDELINES_VIEW, CONTROLS_VIEW),
+            key=VIEW,
+            horizontal=True,
+            label_visibility="collapsed",
+        )
+        if st.session_state.get(VIEW) == CONTROLS_VIEW:
+            render_controls_view(lib)
+            return
+    render_guidelines(lib)
+
+
+def render_guidelines(lib: Library) -> None:
     refs = lib.guidelines()
     doc = lib.guidelines_document()
     if not refs or doc is None:
@@ -42,7 +59,6 @@ def render_browser(lib: Library) -> None:
                     on_click=_select,
                     args=(ref.key,),
                     width="content",
-                    help=escape_md(ref.heading) if len(ref.heading) > 40 else None,
                 )
     with detail:
         render_guideline(lib, selected)
@@ -62,6 +78,9 @@ def render_guideline(lib: Library, ref: GuidelineRef) -> None:
             st.markdown("\n".join(f"- {escape_md(c)}" for c in controls))
         else:
             st.caption("This guideline has no “you …” statements.")
+    if lib.controls():
+        st.markdown("##### Linked controls in other frameworks")
+        render_links(lib, lib.crosswalk(ref.heading), source=ref.key)
     st.markdown("##### Related guidance")
     render_related(lib, ref)
 

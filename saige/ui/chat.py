@@ -120,8 +120,11 @@ def answer_new(lib: Library, question: str, entries: list[ChatEntry]) -> ChatEnt
         placeholder = st.empty()
         streamed = ""
         final: Answer | None = None
+        # A toast stays in view wherever the page is scrolled (a starter question is clicked at the bottom
+        # of the page, while the answer is drawn at its top).
+        st.toast("Searching the guidance…", icon=":material/search:")
         try:
-            with st.spinner("Searching the guidance…"):
+            with st.spinner("Searching the guidance…", show_time=True):
                 stream = lib.engine.ask_stream(
                     question, history=history(entries), docs=docs or None, stage=stage, llm=llm
                 )

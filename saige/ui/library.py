@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from retrieval.review import GuidelineRef, first_sentence, guideline_refs, guidelines_document
 from saige.errors import SaigeError
 from saige.settings import Settings
-from saige.types import Chunk, Document, Hit
+from saige.types import Chunk, Control, Document, Hit, RelatedControl
 
 if TYPE_CHECKING:
     from retrieval.service import Saige
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 class Library:
     """Read-only views over one engine; memoised, safe to share between sessions."""
 
+    SIMILAR = 5  # computed links per guideline or control (the Guidelines tab, the Controls view)
+    REVIEW_SIMILAR = 3  # of which the design review lists the nearest
+
     def __init__(self, engine: Saige) -> None:
         self.engine = engine
         self._lock = threading.Lock()
@@ -32,6 +35,16 @@ class Library:
         self._refs: list[GuidelineRef] | None = None
         self._texts: dict[tuple[str, tuple[str, ...]], str] = {}
         self._related: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
+        self._crosswalk: dict[tuple[str, int], list[RelatedControl]] = {}
+        self._missing: list[tuple[Document, str]] | None = None
+
+    def warm_up(self) -> None:
+        """Run one query through the engine so the first question does not pay for first-use setup (model
+        weights paged in, tokenizer and search structures built). Failures are logged, never raised."""
+        try:
+            self.engine.search("secure AI supply chain", k=1)
+        except Exception:
+            log.exception("warm-up query failed")
 
     @property
     def settings(self) -> Settings:
@@ -82,3 +95,72 @@ class Library:
                 log.exception("related guidance failed for %s", " > ".join(ref.section_path))
                 return []
         return self._related[key]
+
+    # --- controls and the crosswalk -------------------------------------------------------------------
+
+    def controls(self, doc_id: str | None = None) -> list[Control]:
+        """The controls catalogue (one document's, or all), in catalogue order."""
+        try:
+            return self.engine.controls(doc_id)
+        except SaigeError:
+            return []
+
+    def control_documents(self) -> list[Document]:
+        """The indexed documents that have controls in the catalogue, most authoritative first."""
+        have = {c.doc_id for c in self.controls()}
+        return [d for d in self.documents() if d.id in have]
+
+    def crosswalk(self, name_or_key: str, k_similar: int | None = None) -> list[RelatedControl]:
+        """Related guidance of a guideline (by title) or a control (by key): published links, then similar
+        controls (memoised; [] with the cause logged when it fails)."""
+        k = self.SIMILAR if k_similar is None else k_similar
+        key = (name_or_key, k)
+        if key not in self._crosswalk:
+            try:
+                self._crosswalk[key] = self.engine.related_guidance(name_or_key, k_similar=k)
+            except Exception:  # the view still shows the control; the log has the cause
+                log.exception("crosswalk failed for %s", name_or_key)
+                return []
+        return self._crosswalk[key]
+
+    def guideline_links(self, ref: GuidelineRef) -> list[RelatedControl]:
+        """A guideline's linked controls in the other frameworks (for the design review): the published links
+        and the nearest computed ones (shares the Guidelines tab's memo)."""
+        if not self.controls():
+            return []
+        links = self.crosswalk(ref.heading, self.SIMILAR)
+        published = [r for r in links if r.link.provenance != "computed"]
+        return published + [r for r in links if r.link.provenance == "computed"][: self.REVIEW_SIMILAR]
+
+    def guideline_links_ready(self) -> bool:
+        """Whether every guideline's links are computed already (the first review computes them)."""
+        return not self.controls() or all(
+            (r.heading, self.SIMILAR) in self._crosswalk for r in self.guidelines()
+        )
+
+    # --- documents the index lacks ----------------------------------------------------------------------
+
+    def missing_documents(self) -> list[tuple[Document, str]]:
+        """Manifest documents the index does not hold, each with how to add it (corpus/fetch.py)."""
+        if self._missing is None:
+            from corpus.fetch import document_status, how_to_add
+            from corpus.manifest import load_manifest
+
+            try:
+                listed = load_manifest(self.settings)
+            except SaigeError:
+                listed = []
+            indexed = {d.id for d in self.documents()}
+            missing = []
+            for doc in listed:
+                if doc.id in indexed:
+                    continue
+                present = document_status(self.settings, doc).present
+                how = (
+                    "its file is in place: run `saige ingest` to index it"
+                    if present
+                    else how_to_add(self.settings, doc)
+                )
+                missing.append((doc, how))
+            self._missing = missing
+        return self._missing

@@ -13,6 +13,15 @@ from saige.ui.library import Library
 from saige.ui.text import escape_md
 
 TITLE = "Saige · Secure AI Guidelines Explorer"
+# Streamlit draws widget labels (buttons, checkboxes) on one line, cut with an ellipsis ("Design your system
+# for security as well as f…"): starter questions, the guideline tree and the review's traits wrap their full
+# label instead. Static CSS of our own; no document text goes into it.
+WRAP_LABELS_CSS = """<style>
+.stMarkdownEllipsis { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+.stMarkdownEllipsis p { white-space: normal !important; }
+.stButton button { height: auto; min-height: 2.5rem; }
+[class*="st-key-guideline-"] button { text-align: left; justify-content: flex-start; }
+</style>"""
 
 
 @st.cache_resource(show_spinner="Loading the embedding model and the index…", max_entries=4)
@@ -21,7 +30,9 @@ def _load(key: str, _settings: Settings) -> Library:
     from retrieval.service import Saige
 
     del key
-    return Library(Saige.from_settings(_settings))
+    lib = Library(Saige.from_settings(_settings))
+    lib.warm_up()  # under this spinner, at the top of the page, not during the first answer
+    return lib
 
 
 def reload_index() -> None:
@@ -81,6 +92,7 @@ def index_panel(exc: SaigeError, settings: Settings) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Saige", layout="wide", initial_sidebar_state="expanded")
+    st.html(WRAP_LABELS_CSS)
     st.title(TITLE, anchor=False)
     st.caption(
         "Cited answers from agency guidance on secure AI: the NCSC/CISA Guidelines for secure AI system "
@@ -105,15 +117,22 @@ def main() -> None:
     from saige.ui.chat import render_chat
     from saige.ui.review_view import render_review
     from saige.ui.sidebar import render_conversation_tools, render_sidebar
+    from saige.ui.state import TAB, TABS, keep_widget_state
 
-    conversation_tools = render_sidebar(lib, reload_index)
-    ask, guidelines, review = st.tabs(
-        [":material/forum: Ask", ":material/menu_book: Guidelines", ":material/fact_check: Design review"]
-    )
-    with ask:
-        render_chat(lib)
-    with guidelines:
-        render_browser(lib)
-    with review:
-        render_review(lib)
-    render_conversation_tools(conversation_tools)
+    keep_widget_state()
+    # The tabs track which one is open and only the open one runs: switching is a light rerun, and the
+    # sidebar shows the chat's filters only where they act.
+    ask, guidelines, review = st.tabs(list(TABS), key=TAB, on_change="rerun")
+    chat_open = ask.open is not False
+    conversation_tools = render_sidebar(lib, reload_index, chat=chat_open)
+    if chat_open:
+        with ask:
+            render_chat(lib)
+    if guidelines.open:
+        with guidelines:
+            render_browser(lib)
+    if review.open:
+        with review:
+            render_review(lib)
+    if conversation_tools is not None:
+        render_conversation_tools(conversation_tools)

@@ -27,6 +27,7 @@ from retrieval.review import (
 )
 from saige.errors import SaigeError
 from saige.ui.library import Library
+from saige.ui.review_links import render_links, render_scenarios
 from saige.ui.sources import link
 from saige.ui.text import escape_md
 
@@ -37,6 +38,10 @@ UPLOAD_ERROR = "review_upload_error"
 KEPT = "review_kept"
 NOTICE = "review_notice"
 DESCRIPTION_HITS = 3
+# The review file's limits (retrieval/review/model.py). Enforced when the text is stored, not with the
+# widgets' max_chars, which would draw a "75/5000" counter inside the form.
+DESCRIPTION_MAX = 20000
+NOTES_MAX = 5000
 _STRENGTH_ICON = {
     "strongly applies": ":material/priority_high:",
     "applies": ":material/check_circle:",
@@ -103,7 +108,7 @@ def _on_notes(control_key: str) -> None:
     review = current_review()
     control = review.find(control_key) if review else None
     if control is not None:
-        control.notes = st.session_state[notes_key(control_key)] or ""
+        control.notes = (st.session_state[notes_key(control_key)] or "")[:NOTES_MAX]
 
 
 def _on_new(keep_in_place: bool) -> None:
@@ -121,7 +126,7 @@ def _on_new(keep_in_place: bool) -> None:
 
 
 def _build(lib: Library) -> None:
-    description = (st.session_state.get(DESCRIPTION) or "").strip()
+    description = (st.session_state.get(DESCRIPTION) or "").strip()[:DESCRIPTION_MAX]
     flags = [t.key for t in TRAITS if st.session_state.get(flag_key(t.key))]
     hits = []
     gdoc = lib.guidelines_document()
@@ -133,6 +138,12 @@ def _build(lib: Library) -> None:
         except SaigeError:
             hits = []
     previous = current_review() or st.session_state.get(KEPT)
+    if not lib.guideline_links_ready():
+        st.toast(
+            "Linking each guideline to the controls of the other frameworks (the first review takes a few "
+            "seconds)…",
+            icon=":material/hub:",
+        )
     review = build_review(
         documents=lib.documents(),
         chunks=lib.chunks(),
@@ -141,6 +152,8 @@ def _build(lib: Library) -> None:
         flags=flags,
         description_hits=hits,
         previous=previous if isinstance(previous, DesignReview) else None,
+        related=lib.guideline_links,
+        catalogue=lib.controls(),
     )
     st.session_state[REVIEW] = review
     st.session_state[KEPT] = None
@@ -172,7 +185,6 @@ def render_review(lib: Library) -> None:
         "System description",
         key=DESCRIPTION,
         height=110,
-        max_chars=20000,
         placeholder="e.g. A support assistant that answers from our ticket history with a hosted LLM.",
     )
     cols = st.columns(4)
@@ -218,6 +230,7 @@ def render_controls(review: DesignReview) -> None:
         text=f"{counts['in place']} in place · "
         f"{counts['not applicable']} not applicable · {counts['not started']} not started",
     )
+    render_scenarios(review)
     md, csv_, js = st.columns(3)
     md.download_button(
         "Export Markdown",
@@ -261,6 +274,7 @@ def render_controls(review: DesignReview) -> None:
                 st.caption("No “you …” statements in this guideline's text.")
             for c in g.controls:
                 render_control(c)
+            render_links(g)
 
 
 def render_control(c: ReviewControl) -> None:
@@ -284,7 +298,6 @@ def render_control(c: ReviewControl) -> None:
         b.text_input(
             "Notes",
             key=notes_key(c.key),
-            max_chars=5000,
             placeholder="Owner, evidence, ticket…",
             on_change=_on_notes,
             args=(c.key,),

@@ -54,7 +54,8 @@ def render_sources(lib: Library, turn: int, citations: Sequence[Citation]) -> No
             name = doc.short_title if doc else c.doc_title
             # Each [n] in the answer links here (saige.ui.text.source_anchor): a heading with that anchor.
             st.subheader(f"\\[{c.n}\\] {escape_md(name)}", anchor=source_anchor(turn, c.n))
-            st.markdown(f"**{place}** · {official}")
+            ident = f"**{escape_md(c.control_id)}** · " if c.control_id else ""  # the cited control's id
+            st.markdown(f"{ident}**{place}** · {official}")
             quote = " ".join(c.quote.split())
             if quote:
                 st.caption(f"“{escape_md(quote[:320])}{'…' if len(quote) > 320 else ''}”")

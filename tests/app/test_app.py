@@ -14,7 +14,7 @@ from retrieval.review import STATUSES, ReviewControl, is_obligation, load_review
 from saige.settings import Settings
 from saige.types import STAGES
 from saige.ui.conversation import ChatEntry
-from saige.ui.state import ENTRIES, STAGE
+from saige.ui.state import ASK_TAB, DOCS, ENTRIES, GUIDELINES_TAB, REVIEW_TAB, STAGE, TAB
 from tests.app.app_corpus import FIELD_GUIDE_ID
 from tests.app.conftest import APP, Downloads
 
@@ -23,6 +23,14 @@ TIMEOUT = 180
 
 def new_app() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch tabs as a click does (the tabs track state; only the open one runs)."""
+    at.session_state[TAB] = label
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -151,6 +159,7 @@ def test_clear_chat_and_export_conversation(app_env: Settings, downloads: Downlo
 
 
 def _build_review(at: AppTest) -> AppTest:
+    open_tab(at, REVIEW_TAB)
     at.text_area(key="review_description").set_value(
         "A public chatbot API whose agents can file tickets; it answers from a vector store of HR records."
     )
@@ -168,6 +177,8 @@ def _set(at: AppTest, control: ReviewControl, status: str, notes: str) -> None:
 
 
 def _upload(at: AppTest, name: str, data: str) -> AppTest:
+    if at.session_state[TAB] != REVIEW_TAB:
+        open_tab(at, REVIEW_TAB)
     at.file_uploader(key="review_upload").set_value((name, data.encode(), "application/json")).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -231,9 +242,12 @@ def test_design_review_load_restores_the_form_and_update_loses_nothing(
     first, other = review.controls()[0], review.controls()[-1]
     _set(at, first, "in place", "Owner: platform team")
     _set(at, other, "not applicable", "No training in this system")
-    # reruns from other widgets do not lose the status
+    # reruns from other tabs do not lose the status (the review tab is not drawn while another is open)
+    open_tab(at, ASK_TAB)
     at.selectbox(key=STAGE).set_value("Secure design").run()
+    open_tab(at, REVIEW_TAB)
     assert at.radio(key=f"review_status_{first.key}").value == "in place"
+    assert at.text_input(key=f"review_notes_{other.key}").value == "No training in this system"
     saved = downloads.content(download_buttons(at)["Save review (.json)"])
 
     fresh = _upload(new_app(), "review.json", saved)  # a new session: as after a page reload
@@ -291,7 +305,7 @@ def test_new_review_starts_clean_unless_kept(app_env: Settings) -> None:
 
 
 def test_guidelines_browser_tree_text_and_related(app_env: Settings) -> None:
-    at = new_app()
+    at = open_tab(new_app(), GUIDELINES_TAB)
     tree = [b for b in at.button if b.key and b.key.startswith("guideline-")]
     assert len(tree) == 11  # every guideline of the fixture Guidelines, under its stage
     supply = next(b for b in tree if b.label == "Secure your supply chain")
@@ -357,3 +371,54 @@ def test_filter_by_document(app_env: Settings) -> None:
     assert entry.answer is not None and entry.answer.citations
     assert {c.doc_id for c in entry.answer.citations} == {FIELD_GUIDE_ID}
     assert any("1 document selected" in c.value for c in at.caption)
+
+
+def test_chat_filters_only_on_the_ask_tab_and_kept_across_tabs(app_env: Settings) -> None:
+    at = new_app()
+    at.selectbox(key=STAGE).set_value("Secure deployment").run()
+    assert [s.key for s in at.sidebar.selectbox] == [STAGE]
+    open_tab(at, GUIDELINES_TAB)
+    assert not at.sidebar.selectbox and not at.sidebar.multiselect  # no filter where it does nothing
+    assert any("on the Ask tab" in c.value for c in at.sidebar.caption)
+    open_tab(at, REVIEW_TAB)
+    assert not at.sidebar.selectbox
+    open_tab(at, ASK_TAB)
+    assert at.selectbox(key=STAGE).value == "Secure deployment"  # the choice outlives the other tabs
+    assert at.multiselect(key=DOCS).value == []
+
+
+def test_review_form_draws_no_character_counter_and_keeps_the_limits(app_env: Settings) -> None:
+    at = _build_review(new_app())
+    assert at.text_area(key="review_description").proto.max_chars == 0
+    control = at.session_state["review"].controls()[0]
+    notes = at.text_input(key=f"review_notes_{control.key}")
+    assert notes.proto.max_chars == 0  # a max_chars draws "75/5000" inside the form
+    notes.input("x" * 6000).run()
+    assert len(at.session_state["review"].controls()[0].notes) == 5000  # the saved file's limit
+    load_review(at.session_state["review"].model_dump_json())  # still a valid review file
+
+
+def test_missing_documents_are_named_with_how_to_add_them(
+    app_env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert app_env.manifest is not None
+    manifest = json.loads(app_env.manifest.read_text(encoding="utf-8"))
+    extra = dict(manifest["documents"][1])
+    extra.update(
+        id="test-missing-report",
+        title="A report nobody has downloaded",
+        short_title="Missing report",
+        file="missing-report.pdf",
+        kind="pdf",
+        official_url="https://example.org/missing-report.pdf",
+    )
+    manifest["documents"].append(extra)
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    monkeypatch.setenv("SAIGE_MANIFEST", str(path))
+    at = new_app()
+    warnings = [w.value for w in at.sidebar.warning]
+    assert warnings and "1 document of the corpus is not in the index" in warnings[0]
+    text = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "Missing report" in text
+    assert "missing\\-report\\.pdf" in text and "saige ingest" in text.replace("\\", "")

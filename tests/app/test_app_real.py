@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from saige.settings import Settings
+from saige.ui.state import REVIEW_TAB, TAB
 from tests.app.app_corpus import settings_env
 from tests.app.conftest import APP
 
@@ -34,6 +35,8 @@ def test_real_answer_cites_the_guidelines(real_env: Settings) -> None:
 
 def test_real_design_review_controls(real_env: Settings) -> None:
     at = AppTest.from_file(str(APP), default_timeout=300)
+    at.run()
+    at.session_state[TAB] = REVIEW_TAB  # only the open tab runs
     at.run()
     at.checkbox(key="review_flag_agents").check()
     next(b for b in at.button if b.label == "Build review").click().run()

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from tests.guidelines_spec import ALL_GUIDELINES
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SHOTS = REPO / "artifacts" / "screenshots"
+README_SHOTS = REPO / "docs" / "screenshots"  # the README's pictures of the app (real corpus only)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -71,8 +73,15 @@ def served_settings(request: pytest.FixtureRequest) -> Settings:
 
 @pytest.fixture(scope="module")
 def server(served_settings: Settings) -> Iterator[str]:
+    with serve(served_settings) as url:
+        yield url
+
+
+@contextmanager
+def serve(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`saige serve` on a free port over `settings` (plus `extra_env`); stopped (its process group) on exit."""
     port = _free_port()
-    env = {**os.environ, **settings_env(served_settings), "SAIGE_HOST": "127.0.0.1"}
+    env = {**os.environ, **settings_env(settings), "SAIGE_HOST": "127.0.0.1", **(extra_env or {})}
     saige = Path(sys.executable).with_name("saige")
     proc = subprocess.Popen(
         [str(saige), "serve", "--port", str(port)],
@@ -129,10 +138,15 @@ def page(browser: Any, server: str) -> Iterator[Any]:
         context.close()
 
 
-def shot(page: Any, name: str, *, full_page: bool = False) -> Path:
+def shot(page: Any, name: str, *, full_page: bool = False, readme: bool = False) -> Path:
+    """A screenshot under artifacts/screenshots; with `readme`, over the real corpus, also the README's
+    picture docs/screenshots/<name>.png."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
+    if readme and real_corpus_dir() is not None:
+        README_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, README_SHOTS / path.name)
     return path
 
 
@@ -143,12 +157,13 @@ def ask(page: Any, question: str) -> None:
 
 
 def test_ask_open_source_and_export_review(page: Any) -> None:
-    shot(page, "01-empty-state")
+    shot(page, "01-empty-state", readme=True)
     ask(page, "How do we secure our AI supply chain?")
     page.get_by_text("Sources for answer 1").wait_for()
     page.get_by_test_id("stChatMessage").first.scroll_into_view_if_needed()
+    page.get_by_test_id("stToast").filter(has_text="Searching").wait_for(state="hidden")  # it fades
     page.wait_for_timeout(500)
-    shot(page, "02-answer")
+    shot(page, "02-answer", readme=True)
 
     markers = page.locator('a[href^="#source-1-"]')
     assert markers.count() >= 1
@@ -171,7 +186,7 @@ def test_ask_open_source_and_export_review(page: Any) -> None:
     page.get_by_role("tab", name="Guidelines").click()
     page.get_by_text("Related guidance").first.wait_for()
     page.wait_for_timeout(500)
-    shot(page, "04-guidelines")
+    shot(page, "04-guidelines", readme=True)
 
     page.get_by_role("tab", name="Design review").click()
     page.get_by_label("System description").fill(
@@ -192,7 +207,7 @@ def test_ask_open_source_and_export_review(page: Any) -> None:
         page.wait_for_timeout(1500)
     in_place.first.click()
     page.wait_for_timeout(800)
-    shot(page, "05-design-review")
+    shot(page, "05-design-review", readme=True)
     with page.expect_download() as info:
         page.get_by_role("button", name="Export Markdown").click()
     md = Path(info.value.path()).read_text(encoding="utf-8")

@@ -88,12 +88,13 @@ def download(page: Any, label: str) -> str:
 
 
 def statuses(csv_text: str) -> dict[tuple[str, str], tuple[str, str]]:
-    """(guideline, id) -> (status, notes) of the controls that have a status or notes."""
+    """(guideline, id) -> (status, notes) of the controls that have a status or notes (the statements: the
+    linked controls and example measures listed with them carry no status)."""
     rows = csv.DictReader(io.StringIO(csv_text))
     return {
         (plain(r["guideline"]), r["id"]): (r["status"], r["notes"])
         for r in rows
-        if r["status"] != "not started" or r["notes"]
+        if r["kind"] == "statement" and (r["status"] != "not started" or r["notes"])
     }
 
 
