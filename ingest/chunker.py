@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ingest.sentences import sentence_spans
 from saige.types import Chunk, Document, Page, ParsedDocument, Section, stable_id
 
 TokenCounter = Callable[[str], int]
@@ -26,12 +27,6 @@ TokenCounter = Callable[[str], int]
 # Bump when the chunking rules change: it is part of the ingest's build fingerprint.
 CHUNKER_VERSION = "1"
 
-# A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace and an
-# upper-case letter, digit, opening quote/bracket or bullet. Abbreviations such as "e.g." and "i.e." are
-# followed by lower case and so do not split.
-_SENTENCE_END = re.compile(
-    r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019)\]]))\s+(?=[\"'\u201c\u2018(\[A-Z0-9\u2022])"
-)
 _NONSPACE = re.compile(r"\S+")
 _WORD = re.compile(r"\w+")
 _MIN_LETTER_SHARE = 0.3  # chunks with fewer letters than this among visible characters are not indexed
@@ -161,31 +156,15 @@ def _units(text: str, budget: int, cost: TokenCounter) -> list[_Unit]:
     units: list[_Unit] = []
     line_start = 0
     for line in text.split("\n"):
-        line_end = line_start + len(line)
-        pos = line_start
-        for piece in _SENTENCE_END.split(line):
-            idx = text.find(piece, pos, line_end) if piece else -1
-            if idx < 0:
-                continue
-            s, e = _strip_span(text, idx, idx + len(piece))
-            pos = idx + len(piece)
-            if s >= e:
-                continue
+        for a, b in sentence_spans(line):
+            s, e = line_start + a, line_start + b
             tokens = cost(text[s:e])
             if tokens <= budget:
                 units.append(_Unit(s, e, tokens))
             else:
                 units.extend(_split_words(text, s, e, budget, cost))
-        line_start = line_end + 1
+        line_start += len(line) + 1
     return units
-
-
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _split_words(text: str, start: int, end: int, budget: int, cost: TokenCounter) -> list[_Unit]:

@@ -5,7 +5,7 @@ such as "2.1.3." when a conversion flattened all headings to one level); paragra
 blocks, one per paragraph or bullet. Cleanup: stray emphasis markers (``**``), image links, tables of
 contents (dotted leaders, "Table of Contents" tables), one- or two-letter headings (glossary letters),
 headings that a conversion glued together ("2. Predictive AI Taxonomy 2.1. Attack Classification"), and
-letters lost with ligature glyphs ("Artifcial" -> "Artificial").
+letters lost with ligature glyphs ("Artifcial" -> "Artificial"), web addresses split by a line break.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.text import normalize_space, repair_broken_ligatures
+from ingest.text import normalize_space, repair_broken_ligatures, repair_urls, vocabulary
 from saige.errors import CorpusError
 from saige.types import Block, Document, Page, ParsedDocument
 
@@ -66,10 +66,11 @@ def markdown_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     para: list[str] = []
     in_code = False
+    vocab = vocabulary(text.splitlines())  # for web addresses split across lines (repair_urls)
 
     def flush() -> None:
         if para:
-            body = clean_inline(" ".join(para))
+            body = repair_urls(clean_inline(" ".join(para)), vocab)
             para.clear()
             if body and not _is_toc_line(body):
                 blocks.append(Block(text=body, kind="text"))

@@ -34,7 +34,7 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total) with stage one of: parse, chunk, embed, write."""
 
 _PARSER_MODULES = ("ingest.pdf", "ingest.markdown", "ingest.text", "ingest.loader")
-_CHUNKER_MODULES = ("ingest.chunker", "ingest.sections")
+_CHUNKER_MODULES = ("ingest.chunker", "ingest.sections", "ingest.sentences")
 _EMBED_BATCH = 64
 
 
@@ -107,7 +107,8 @@ def split_missing(
 
 @functools.lru_cache(maxsize=16)
 def source_fingerprint(modules: tuple[str, ...], *extra: str) -> str:
-    """sha256 of some modules' source files plus extra strings: code changes invalidate cached results.
+    """sha256 of some modules' source files (a package: all its modules) plus extra strings: code changes
+    invalidate cached results.
 
     The modules are imported first and the result is memoised per process, so the fingerprint describes
     the code this process runs even if the files change on disk afterwards.
@@ -116,9 +117,16 @@ def source_fingerprint(modules: tuple[str, ...], *extra: str) -> str:
 
     digest = hashlib.sha256()
     for name in modules:
-        origin = getattr(importlib.import_module(name), "__file__", None)
+        module = importlib.import_module(name)
+        origin = getattr(module, "__file__", None)
+        # A package is all of its modules (ingest.pdf: fragments, lines, layout, ...).
+        files = sorted(Path(origin).parent.glob("*.py")) if origin and hasattr(module, "__path__") else []
         try:
-            digest.update(Path(origin).read_bytes() if origin else name.encode())
+            if files:
+                for file in files:
+                    digest.update(file.name.encode() + b"\x1f" + file.read_bytes())
+            else:
+                digest.update(Path(origin).read_bytes() if origin else name.encode())
         except OSError:
             digest.update(name.encode())
     for item in extra:

@@ -14,17 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ingest.sentences import sentence_spans as split_spans
 from retrieval.tokenize import tokenize, words
 from saige.types import Chunk, Citation, Document
 
-# A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace; a line
-# break before a bullet, a capital or a number also ends one, and so does a blank line.
-_BOUNDARY = re.compile(
-    r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u2022\-*])"
-    r"|\n\s*\n"
-    r"|\n(?=\s*(?:[\u2022\u25cf\u25aa\-*\u2013]|\d+[.)]\s|[A-Z]))"
-    r"|(?<=\S)\s*[\u2022\u25cf\u25aa]\s*"
-)
 _MIN_SENTENCE_CHARS = 12
 
 MARKER_RE = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
@@ -32,21 +25,7 @@ MARKER_RE = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 
 def sentence_spans(text: str, min_chars: int = _MIN_SENTENCE_CHARS) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of `text`, stripped of surrounding whitespace and bullets."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        spans.append((start, m.start()))
-        start = m.end()
-    spans.append((start, len(text)))
-    out: list[tuple[int, int]] = []
-    for a, b in spans:
-        seg = text[a:b]
-        lead = len(seg) - len(seg.lstrip(" \t\n\u2022\u25cf\u25aa-*\u2013"))
-        trail = len(seg) - len(seg.rstrip())
-        a2, b2 = a + lead, b - trail
-        if b2 - a2 >= max(min_chars, 1):
-            out.append((a2, b2))
-    return out
+    return split_spans(text, lines=True, strip_bullets=True, min_chars=min_chars)
 
 
 def sentences(text: str) -> list[str]:

@@ -25,12 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.sentences import split_sentences
 from retrieval.tokenize import content_terms
 
 _TAG = re.compile(r"<!--.*?-->|<\s*/?\s*[A-Za-z][^<>]{0,200}>", re.DOTALL)
-# A point between digits ("GOVERN 4.1", "GV-6.1-001", "version 1.1") or after a scheme prefix ("PW.7") does
-# not end a sentence.
-_SENTENCE = re.compile(r"(?:[^.!?;\n]|\.(?=\d))+(?:[.!?;]+|$)")
 _WORD = re.compile(r"[a-z][a-z'\u2019-]*")
 _CLAUSE = re.compile(r"\b(?:and|then|but|so|also|please)\b|[,:;]")
 
@@ -186,7 +184,7 @@ def screen_question(question: str) -> Screened:
     text = _TAG.sub(" ", question)
     markup_removed = text != question
     query = " ".join(text.split())
-    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(query)]
+    sentences = split_sentences(query, loose=True)
     sentences = [s for s in sentences if content_terms(s) or _words(s)]
     asks = any(_asks(s) for s in sentences)
     # A sentence that is neither a question nor a command (a bare topic, a statement about the user's

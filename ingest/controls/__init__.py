@@ -1,16 +1,15 @@
 """The controls catalogue: every framework's controls parsed whole from the document's own structure.
 
 `build_catalogue(parsed)` is a pure function of parsed documents (their pages' blocks and positioned
-lines): one module per document family reads its tables or headings. Documents without a builder (so far:
-the Guidelines, NCSC ML principles, CSA Singapore, ASD, the adversarial-ML taxonomy) contribute no controls;
-their sections stand as they are.
+lines): one module per document family reads its tables or headings. Documents without a builder (ASD, the
+adversarial-ML taxonomy) contribute no controls; their sections stand as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ingest.controls import ai_rmf, dsit, genai_profile, ssdf
+from ingest.controls import ai_rmf, csa, dsit, genai_profile, guidelines, ml_principles, ssdf
 from saige.types import Control, ParsedDocument
 
 Builder = Callable[[ParsedDocument], list[Control]]
@@ -21,6 +20,9 @@ BUILDERS: dict[str, Builder] = {
     "nist-ai-600-1-genai-profile": genai_profile.build,
     "nist-sp-800-218a-genai-ssdf-profile": ssdf.build,
     "dsit-ai-cyber-security-cop-implementation-guide": dsit.build,
+    "ncsc-cisa-secure-ai-guidelines": guidelines.build,
+    "ncsc-machine-learning-principles": ml_principles.build,
+    "csa-sg-guidelines-securing-ai-systems": csa.build,
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from ingest.sentences import split_sentences as sentences_of
 from saige.types import STAGES, Chunk, Document, normalize_heading, stable_id
 
 
@@ -99,9 +100,6 @@ def first_sentence(text: str, limit: int = 240) -> str:
     return first
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z(‘\"“])")
-
-
 def flatten(text: str) -> str:
     """Join a PDF section's lines into running text, undoing hyphenated line breaks."""
     text = re.sub(r"(\w)-\n([a-z])", r"\1\2", text)
@@ -109,7 +107,7 @@ def flatten(text: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    return sentences_of(text)
 
 
 def pages_label(start: int | None, end: int | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,6 +14,9 @@ from retrieval.index import current_pointer, open_current_store
 from saige.settings import Settings
 from saige.types import STAGES, Chunk, normalize_heading
 from tests.guidelines_spec import GUIDELINES_BY_STAGE, GUIDELINES_DOC
+
+if TYPE_CHECKING:
+    from retrieval.service import Saige
 
 pytestmark = pytest.mark.acceptance
 
@@ -76,3 +80,22 @@ def test_no_chunk_exceeds_the_model_window(real_settings: Settings, chunks: list
     sizes = [count(c.embed_text) for c in chunks]
     assert max(sizes) <= 256
     assert max(sizes) <= real_settings.chunk_tokens
+
+
+def test_line_end_hyphens_and_addresses_survive_in_the_chunks(
+    real_engine: Saige, chunks: list[Chunk]
+) -> None:
+    # The Guidelines break "out-of-distribution" at its own hyphen across two lines: the hyphen stays.
+    sentence = "explicit detection of out-of-distribution and/or adversarial inputs"
+    hits = [c for c in chunks if c.doc_id == GUIDELINES and sentence in c.text]
+    assert [c.section for c in hits] == ["Monitor your system\u2019s inputs"]
+    pdf_docs = {d.id for d in load_manifest(real_engine.settings) if d.kind == "pdf"}
+    assert not [c.chunk_id for c in chunks if c.doc_id in pdf_docs and "out-ofdistribution" in c.text]
+    # Part of the sentence, searched as a reader would quote it, finds its chunk first (rank 2 while the
+    # chunk read "out-ofdistribution").
+    top = real_engine.search("explicit detection of out-of-distribution inputs", k=3)
+    assert (top[0].chunk.doc_id, top[0].chunk.section) == (GUIDELINES, hits[0].section)
+    # A web address printed with a gap inside it ("supply-c hain") is whole again.
+    ml = [c.text for c in chunks if c.doc_id == "ncsc-machine-learning-principles-2024"]
+    assert any("https://www.ncsc.gov.uk/collection/supply-chain/guidance" in t for t in ml)
+    assert not any("supply-c hain" in t for t in ml)

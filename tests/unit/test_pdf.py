@@ -192,17 +192,17 @@ def test_heading_near_the_top_is_not_taken_for_a_running_header(tmp_path: Path) 
 
 
 def test_a_section_number_printed_apart_rejoins_its_heading_but_a_page_number_does_not() -> None:
-    from ingest.pdf import _attach_number_labels
+    from ingest.pdf.headings import attach_number_labels
     from saige.types import Block
 
-    numbered = _attach_number_labels(
+    numbered = attach_number_labels(
         [
             Block(text="2.12.", kind="text"),
             Block(text="Value Chain and Component Integration", kind="heading"),
         ]
     )
     assert [b.text for b in numbered] == ["2.12. Value Chain and Component Integration"]
-    page_number = _attach_number_labels(
+    page_number = attach_number_labels(
         [Block(text="13", kind="text"), Block(text="4.2. Monitor AI system outputs", kind="heading")]
     )
     assert [b.text for b in page_number] == ["13", "4.2. Monitor AI system outputs"]
