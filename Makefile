@@ -55,9 +55,11 @@ eval: install-dev
 report: install-dev
 	$(BIN)/saige eval --report
 
+## make lint: ruff, the formatter check, and the import layers (import-linter contracts in pyproject.toml)
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports
 
 typecheck: install-dev
 	$(BIN)/mypy .
