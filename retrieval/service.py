@@ -64,7 +64,7 @@ class Saige:
         for c in chunks:
             if c.doc_id not in self._documents:
                 self._documents[c.doc_id] = _stub_document(c)
-        self.engine = SearchEngine(store, embedder, list(self._documents.values()), settings)
+        self.engine = SearchEngine(store, embedder, list(self._documents.values()), settings, chunks=chunks)
         self.catalogue = _control_catalogue(store, documents)
         self.engine.use_catalogue(self.catalogue)
         self._by_section: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
