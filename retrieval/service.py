@@ -87,6 +87,16 @@ class Saige:
             from retrieval.embedder import load_embedder
 
             embedder = load_embedder(settings)
+            # The query encoder's weights are read and hashed in the background while the index opens
+            # (file reading, hashing and numpy release the GIL): the first answer comes sooner on 2 cores.
+            # What the thread needs is imported here first: two threads importing numpy at once can see
+            # it half-initialised.
+            import numpy  # noqa: F401
+            import tokenizers  # noqa: F401
+
+            import retrieval.query_encoder  # noqa: F401
+
+            threading.Thread(target=embedder.warm, name="saige-warm-query-encoder", daemon=True).start()
         if store is None:
             from retrieval.index import open_current_store
 
