@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # torch first, pinned: the CPU wheel lies on disk; a bare `torch` requirement would pull a CUDA build.
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev ingest serve bench eval report lint typecheck clean
+.PHONY: run test install install-dev ingest serve bench eval report lint typecheck clean smoke-wheel
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Saige needs Python 3.11)"; exit 2; }
@@ -55,12 +55,18 @@ eval: install-dev
 report: install-dev
 	$(BIN)/saige eval --report
 
+## make lint: ruff, the formatter check, and the import layers (import-linter contracts in pyproject.toml)
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports
 
 typecheck: install-dev
 	$(BIN)/mypy .
 
+## make smoke-wheel: build the wheel, install it non-editable into a fresh venv, then ingest, ask and serve (timed)
+smoke-wheel:
+	PYTHON=$(PYTHON) bash tests/smoke_wheel.sh
+
 clean:
-	rm -rf .saige .cache artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .saige .cache artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -10,6 +10,7 @@ import time
 BENCHES: tuple[tuple[str, str], ...] = (
     ("evals.bench_ingest", "Ingest: parse, chunk, embed and index the corpus"),
     ("evals.bench_query", "Query: search and answer latency"),
+    ("evals.bench_first", "First answer, cold: one-shot ask, the app, the LangChain tutorial pipeline"),
     ("evals.bench_load", "Load: concurrent users"),
 )
 

@@ -11,6 +11,7 @@ documents gives one candidate per document (`ambiguous`), most authoritative doc
 from __future__ import annotations
 
 import difflib
+import threading
 from collections.abc import Iterable, Sequence
 
 from retrieval.identifiers import IdKey, find_mentions, parse_id
@@ -44,6 +45,8 @@ class ControlCatalogue:
         seen_docs = list(dict.fromkeys(c.doc_id for c in self.controls))
         self._doc_rank = {d: order.get(d, len(order) + i) for i, d in enumerate(seen_docs)}
         self._chunk_index: dict[str, dict[str, list[Chunk]]] | None = None
+        self._indexed: list[Chunk] | None = None
+        self._index_lock = threading.Lock()
         self._by_token: dict[str, dict[str, Control]] = {}
         for c in self.controls:
             k = self._idkey.get(c.key)
@@ -176,27 +179,39 @@ class ControlCatalogue:
     # --- chunks -------------------------------------------------------------------------------------
 
     def index_chunks(self, chunks: Sequence[Chunk]) -> None:
-        """Remember which chunks mention which identifier token, per document (heading first)."""
-        index: dict[str, dict[str, list[Chunk]]] = {}
-        tokens = {k.token for k in self._by_idkey}
-        for chunk in chunks:
-            heading = set(tokenize(chunk.section)) & tokens
-            body = [t for t in tokenize(chunk.text) if t in tokens]
-            for t in heading:
-                index.setdefault(chunk.doc_id, {}).setdefault("h:" + t, []).append(chunk)
-            if body:
-                index.setdefault(chunk.doc_id, {}).setdefault("t:" + body[0], []).append(chunk)
-                for t in set(body):
-                    index.setdefault(chunk.doc_id, {}).setdefault("b:" + t, []).append(chunk)
-        self._chunk_index = index
+        """Remember the chunks for `chunks_for`. Which chunks mention which identifier token is worked out
+        on the first lookup: a process that never looks up an identifier (most one-shot questions) does not
+        tokenize every chunk a second time."""
+        with self._index_lock:
+            self._indexed = list(chunks)
+            self._chunk_index = None
+
+    def _index(self) -> dict[str, dict[str, list[Chunk]]] | None:
+        """Per document, the chunks that mention each identifier token (heading, first, any)."""
+        with self._index_lock:
+            if self._chunk_index is None and self._indexed is not None:
+                index: dict[str, dict[str, list[Chunk]]] = {}
+                tokens = {k.token for k in self._by_idkey}
+                for chunk in self._indexed:
+                    heading = set(tokenize(chunk.section)) & tokens
+                    body = [t for t in tokenize(chunk.text) if t in tokens]
+                    for t in heading:
+                        index.setdefault(chunk.doc_id, {}).setdefault("h:" + t, []).append(chunk)
+                    if body:
+                        index.setdefault(chunk.doc_id, {}).setdefault("t:" + body[0], []).append(chunk)
+                        for t in set(body):
+                            index.setdefault(chunk.doc_id, {}).setdefault("b:" + t, []).append(chunk)
+                self._chunk_index = index
+            return self._chunk_index
 
     def chunks_for(self, control: Control) -> list[Chunk]:
         """The chunks that hold this control: its id in the section heading, else the first id in the
         chunk's text, else anywhere in the text (nearest page first). Needs `index_chunks` first."""
         key = self._idkey.get(control.key)
-        if key is None or self._chunk_index is None:
+        index = self._index() if key is not None else None
+        if key is None or index is None:
             return []
-        per_doc = self._chunk_index.get(control.doc_id, {})
+        per_doc = index.get(control.doc_id, {})
         for kind in ("h:", "t:", "b:"):
             found = per_doc.get(kind + key.token)
             if found:

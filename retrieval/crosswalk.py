@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -27,7 +27,25 @@ from saige.errors import SaigeError
 from saige.types import Control, CrosswalkLink, RelatedControl, normalize_heading
 
 if TYPE_CHECKING:
-    from retrieval.service import Saige
+    from retrieval.protocols import VectorStore
+    from retrieval.search import SearchEngine
+
+
+class RelatedSource(Protocol):
+    """What related guidance needs of the search facade (retrieval.service.Saige implements it); a protocol,
+    so this module does not import the facade that imports it."""
+
+    @property
+    def store(self) -> VectorStore: ...
+
+    @property
+    def engine(self) -> SearchEngine: ...
+
+    @property
+    def catalogue(self) -> ControlCatalogue: ...
+
+    def control(self, identifier: str, doc_id: str | None = None) -> Control: ...
+
 
 GUIDELINES = "ncsc-cisa-secure-ai-guidelines-2023"
 RMF = "nist-ai-100-1-ai-rmf-1-0"
@@ -271,7 +289,7 @@ def owasp_links(catalogue: ControlCatalogue, control: Control) -> list[RelatedCo
 # --- computed: similar controls ---------------------------------------------------------------------------
 
 
-def similar_links(saige: Saige, control: Control, k: int, exclude: set[str]) -> list[RelatedControl]:
+def similar_links(saige: RelatedSource, control: Control, k: int, exclude: set[str]) -> list[RelatedControl]:
     """The k nearest controls of other documents by embedding similarity, labelled "similar"."""
     from retrieval.controls import control_text
     from retrieval.protocols import ControlStore
@@ -297,7 +315,7 @@ def similar_links(saige: Saige, control: Control, k: int, exclude: set[str]) -> 
     return out
 
 
-def resolve_source(saige: Saige, name_or_id: str) -> Control:
+def resolve_source(saige: RelatedSource, name_or_id: str) -> Control:
     """A guideline by title, or a control by id in any spelling."""
     wanted = normalize_heading(name_or_id)
     if any(normalize_heading(r.guideline) == wanted for r in load_owasp().rows) or any(
@@ -307,7 +325,7 @@ def resolve_source(saige: Saige, name_or_id: str) -> Control:
     return saige.control(name_or_id)
 
 
-def related_guidance(saige: Saige, name_or_id: str, k_similar: int = 5) -> list[RelatedControl]:
+def related_guidance(saige: RelatedSource, name_or_id: str, k_similar: int = 5) -> list[RelatedControl]:
     """Published links first (in the corpus, then elsewhere), then computed "similar" controls."""
     source = resolve_source(saige, name_or_id)
     published = corpus_links(saige.catalogue, source) + owasp_links(saige.catalogue, source)

@@ -149,6 +149,12 @@ class SentenceTransformerEmbedder:
                 return encoder.encode_one(text)
         return self.embed([text])[0]
 
+    def warm_query_encoder(self) -> None:
+        """Load (and verify) the numpy query encoder now, e.g. in a background thread while the index
+        opens; errors are left for the query that needs the encoder, which raises them."""
+        with contextlib.suppress(Exception):
+            self._query_encoder()
+
     def _query_encoder(self) -> Any:
         with self._lock:
             if self._numpy_encoder is None:
@@ -322,6 +328,12 @@ class CachedEmbedder:
             self._store(model, fresh)
             found.update(fresh)
         return [list(found[k]) for k in keys]
+
+    def warm(self) -> None:
+        """Get the query path ready (the inner model's torch-free query encoder), when it has one."""
+        warm = getattr(self.inner, "warm_query_encoder", None)
+        if callable(warm):
+            warm()
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one query: from the cache or memory when known, else computed and kept in memory only."""

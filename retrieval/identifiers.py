@@ -79,6 +79,22 @@ _MENTION = re.compile(
 )
 _NUMBERS = re.compile(r"\d+")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)[ \t]*$")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def word_before(text: str, end: int) -> str | None:
+    """The ASCII word that `text[:end]` ends with, spaces or tabs after it allowed (and one final newline,
+    as `$` allows): what `_WORD_BEFORE.search(text[:end])` finds, read backwards from `end` instead of
+    searched from the start of the text (which made tokenizing a long text quadratic)."""
+    i = end
+    if i > 0 and text[i - 1] == "\n":
+        i -= 1
+    while i > 0 and text[i - 1] in " \t":
+        i -= 1
+    j = i
+    while j > 0 and text[j - 1] in _ASCII_LETTERS:
+        j -= 1
+    return text[j:i] if j < i else None
 
 
 @dataclass(frozen=True)
@@ -164,9 +180,9 @@ def find_mentions(text: str, prefixes: frozenset[str] | None = None) -> list[Men
             if prefix is None:
                 start = m.start("num")
         if kind_hint is None:
-            before = _WORD_BEFORE.search(text[: start if prefix is None else m.start()])
-            if before is not None and before.group(1).lower() in KIND_WORDS:
-                kind_hint = KIND_WORDS[before.group(1).lower()]
+            before = word_before(text, start if prefix is None else m.start())
+            if before is not None and before.lower() in KIND_WORDS:
+                kind_hint = KIND_WORDS[before.lower()]
         numbers = _numbers(num)
         if prefix is None and len(numbers) == 1 and kind_hint is None:
             continue  # a bare single number ("3 risks") is not an identifier

@@ -82,6 +82,15 @@ def read_safetensors(data: bytes, source: Path) -> dict[str, Any]:
         raise ModelIntegrityError(f"{source}: not a readable safetensors file ({exc})") from None
 
 
+def _single_threaded_blas() -> contextlib.AbstractContextManager[object]:
+    """Limit BLAS (numpy's OpenBLAS) to one thread for the block; a no-op without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 class NumpyBertEncoder:
     """Sentence embeddings of a sentence-transformers BERT model, computed in numpy.
 
@@ -151,7 +160,15 @@ class NumpyBertEncoder:
         return (0.5 * x.astype(np.float64) * (1.0 + erf)).astype(np.float32)
 
     def encode_one(self, text: str) -> list[float]:
-        """The normalised, mean-pooled embedding of one text (truncated to the model's max tokens)."""
+        """The normalised, mean-pooled embedding of one text (truncated to the model's max tokens).
+
+        BLAS runs single-threaded here: one query's matrices are small, and OpenBLAS's threads, spinning on
+        a busy 2-core machine, made a query take a second instead of 20 ms. Each BLAS call then sums in
+        the same order on every machine, whatever its core count."""
+        with _single_threaded_blas():
+            return self._encode_one(text)
+
+    def _encode_one(self, text: str) -> list[float]:
         np = self._np
         enc = self.tokenizer.encode(text)
         ids = np.asarray(enc.ids, dtype=np.int64)

@@ -210,12 +210,15 @@ class SearchEngine:
         embedder: Embedder,
         documents: Sequence[Document],
         settings: Settings,
+        *,
+        chunks: Sequence[Chunk] | None = None,
     ) -> None:
+        """`chunks`: the store's chunks when the caller already read them (else read here)."""
         self.store = store
         self.embedder = embedder
         self.settings = settings
         self.documents = {d.id: d for d in documents}
-        self.chunks: list[Chunk] = store.chunks()
+        self.chunks: list[Chunk] = list(chunks) if chunks is not None else store.chunks()
         self.bm25 = BM25Index(self.chunks)
         self.namer = DocumentNamer(documents)
         max_priority = max((d.priority for d in documents), default=0)

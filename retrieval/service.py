@@ -64,7 +64,7 @@ class Saige:
         for c in chunks:
             if c.doc_id not in self._documents:
                 self._documents[c.doc_id] = _stub_document(c)
-        self.engine = SearchEngine(store, embedder, list(self._documents.values()), settings)
+        self.engine = SearchEngine(store, embedder, list(self._documents.values()), settings, chunks=chunks)
         self.catalogue = _control_catalogue(store, documents)
         self.engine.use_catalogue(self.catalogue)
         self._by_section: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
@@ -87,6 +87,16 @@ class Saige:
             from retrieval.embedder import load_embedder
 
             embedder = load_embedder(settings)
+            # The query encoder's weights are read and hashed in the background while the index opens
+            # (file reading, hashing and numpy release the GIL): the first answer comes sooner on 2 cores.
+            # What the thread needs is imported here first: two threads importing numpy at once can see
+            # it half-initialised.
+            import numpy  # noqa: F401
+            import tokenizers  # noqa: F401
+
+            import retrieval.query_encoder  # noqa: F401
+
+            threading.Thread(target=embedder.warm, name="saige-warm-query-encoder", daemon=True).start()
         if store is None:
             from retrieval.index import open_current_store
 

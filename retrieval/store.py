@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from retrieval.protocols import Filter
@@ -158,6 +159,7 @@ class MemoryStore:
 _NOT_METADATA = frozenset({"chunk_id", "text"})
 
 
+@lru_cache(maxsize=64)
 def _is_json_field(name: str) -> bool:
     """Fields holding lists or dicts travel as JSON strings (Chroma metadata values are scalars)."""
     annotation = str(Chunk.model_fields[name].annotation)
