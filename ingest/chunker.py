@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ingest.sentences import sentence_spans
+from saige.sentences import sentence_spans
 from saige.types import Chunk, Document, Page, ParsedDocument, Section, stable_id
 
 TokenCounter = Callable[[str], int]

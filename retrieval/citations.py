@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ingest.sentences import sentence_spans as split_spans
 from retrieval.tokenize import tokenize, words
+from saige.sentences import sentence_spans as split_spans
 from saige.types import Chunk, Citation, Document
 
 _MIN_SENTENCE_CHARS = 12

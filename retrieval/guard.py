@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.sentences import split_sentences
 from retrieval.tokenize import content_terms
+from saige.sentences import split_sentences
 
 _TAG = re.compile(r"<!--.*?-->|<\s*/?\s*[A-Za-z][^<>]{0,200}>", re.DOTALL)
 _WORD = re.compile(r"[a-z][a-z'\u2019-]*")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ingest.sentences import split_sentences
+from saige.sentences import split_sentences
 from saige.types import Page, ParsedDocument
 
 BULLET = "\u2022 "

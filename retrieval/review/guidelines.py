@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from ingest.sentences import split_sentences as sentences_of
+from saige.sentences import split_sentences as sentences_of
 from saige.types import STAGES, Chunk, Document, normalize_heading, stable_id
 
 

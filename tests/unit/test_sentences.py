@@ -1,8 +1,8 @@
-"""The one sentence splitter (ingest.sentences) in its three modes."""
+"""The one sentence splitter (saige.sentences) in its three modes."""
 
 from __future__ import annotations
 
-from ingest.sentences import sentence_spans, split_sentences
+from saige.sentences import sentence_spans, split_sentences
 
 
 def test_prose_sentences_keep_their_closing_marks_and_skip_abbreviations() -> None:
