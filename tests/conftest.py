@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from saige.settings import Settings
+from saige.types import ParsedDocument
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
@@ -136,3 +137,19 @@ def corpus_dir() -> Iterator[Path]:
     if path is None:
         pytest.skip("SAIGE_CORPUS_DIR is not set: acceptance tests need the real corpus")
     yield path
+
+
+@pytest.fixture(scope="session")
+def parsed_corpus(corpus_dir: Path) -> dict[str, ParsedDocument]:
+    """Every document of the shipped manifest parsed once per test session (parsing the corpus takes ~15 s on
+    2 cores, and several acceptance modules check the parser's output)."""
+    from corpus.manifest import load_manifest, resolve_path
+    from ingest.loader import parse_file
+
+    settings = Settings(corpus_dir=corpus_dir, manifest=None)
+    parsed: dict[str, ParsedDocument] = {}
+    for document in load_manifest(settings):
+        path = resolve_path(settings, document)
+        assert path is not None, f"{document.id}: not in {corpus_dir}"
+        parsed[document.id] = parse_file(document, path)
+    return parsed

@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from corpus.manifest import load_manifest
-from ingest.loader import parse_file
-from ingest.pipeline import locate_documents
 from retrieval.embedder import load_embedder
 from retrieval.index import open_current_store
 from saige.settings import Settings
@@ -35,11 +32,9 @@ def stored(real_settings: Settings) -> list[Control]:
 
 
 @pytest.fixture(scope="module")
-def parsed(real_settings: Settings) -> dict[str, ParsedDocument]:
+def parsed(parsed_corpus: dict[str, ParsedDocument]) -> dict[str, ParsedDocument]:
     """The three documents parsed from their PDFs (the text the statements are checked against)."""
-    wanted = {GUIDELINES_DOC, MLP, CSA}
-    located = locate_documents(real_settings, [d for d in load_manifest(real_settings) if d.id in wanted])
-    return {doc.id: parse_file(doc, path) for doc, path in located}
+    return {doc_id: parsed_corpus[doc_id] for doc_id in (GUIDELINES_DOC, MLP, CSA)}
 
 
 def _flat(text: str) -> str:

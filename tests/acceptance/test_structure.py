@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from ingest.markdown import parse_markdown
-from ingest.pdf import parse_pdf
 from ingest.sections import build_sections
 from saige.types import Document, ParsedDocument, Section, normalize_heading
 
@@ -52,14 +50,9 @@ def _documents() -> list[Document]:
     return [Document(**d) for d in json.loads(MANIFEST.read_text(encoding="utf-8"))["documents"]]
 
 
-def _parse(document: Document, corpus_dir: Path) -> ParsedDocument:
-    path = corpus_dir / document.file
-    return parse_pdf(document, path) if document.kind == "pdf" else parse_markdown(document, path)
-
-
 @pytest.fixture(scope="module")
-def corpus_sections(corpus_dir: Path) -> dict[str, list[Section]]:
-    return {d.id: build_sections(_parse(d, corpus_dir)) for d in _documents()}
+def corpus_sections(parsed_corpus: dict[str, ParsedDocument]) -> dict[str, list[Section]]:
+    return {d.id: build_sections(parsed_corpus[d.id]) for d in _documents()}
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,13 @@ headings that really exist in the index built from the real corpus."""
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from corpus.manifest import load_manifest
 from evals.harness import DEFAULT_QUESTIONS, EvalQuestion, load_questions
 from saige.settings import Settings
-from saige.types import STAGES, normalize_heading
+from saige.types import STAGES, ParsedDocument, normalize_heading
 from tests.guidelines_spec import GUIDELINES_BY_STAGE, GUIDELINES_DOC
 
 GUIDELINES = GUIDELINES_BY_STAGE
@@ -110,23 +109,18 @@ def test_stage_matches_the_gold_guidelines(questions: list[EvalQuestion]) -> Non
 
 @pytest.mark.acceptance
 def test_every_gold_section_exists_in_the_parsed_corpus(
-    questions: list[EvalQuestion], corpus_dir: Path
+    questions: list[EvalQuestion], parsed_corpus: dict[str, ParsedDocument]
 ) -> None:
     """Gold headings must be printed AND found by the parser (the index is built from these sections)."""
-    from corpus.manifest import resolve_path
-    from ingest.loader import parse_file
     from ingest.sections import build_sections
 
-    settings = Settings(corpus_dir=corpus_dir)
     wanted_docs = {d for q in questions for d in q.docs}
     headings: dict[str, set[str]] = {}
-    for document in load_manifest(settings):
-        if document.id not in wanted_docs:
+    for doc_id, document in parsed_corpus.items():
+        if doc_id not in wanted_docs:
             continue
-        path = resolve_path(settings, document)
-        assert path is not None, f"{document.id}: not in {corpus_dir}"
-        for parsed in build_sections(parse_file(document, path)):
-            headings.setdefault(document.id, set()).update(normalize_heading(h) for h in parsed.path)
+        for parsed in build_sections(document):
+            headings.setdefault(doc_id, set()).update(normalize_heading(h) for h in parsed.path)
     missing = []
     for q in questions:
         for section in q.sections:
