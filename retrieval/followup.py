@@ -177,11 +177,16 @@ _META_WORDS = wordset(
     expand expanding elaborate elaboration detail details detailed depth deeper deep more further go going
     tell say said explain explained one ones point points item items bullet bullets source sources citation
     citations quote quotes part parts belong belongs sit sits fall falls fit fits found find answer again
-    okay ok thanks thank yes please can could would you me us we
+    okay ok thanks thank yes please can could would you me us we apply applies applied come comes happen
+    happens continue goes gone
     """
     + " ".join(_ORDINALS)
 )
 _STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
+# A request for more of the same, even without "it/that" ("Elaborate.", "Tell me more.", "More detail please.").
+_MORE_WORDS = wordset(
+    "expand elaborate elaboration detail details detailed depth deeper more further continue"
+)
 # Words that name one lifecycle stage. "after/post deployment" is operation.
 _STAGE_OF_WORD = {
     **dict.fromkeys(("design", "designing", "designed", "planning"), "Secure design"),
@@ -226,6 +231,19 @@ def named_stage(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def path_stage(section_path: Sequence[str]) -> str | None:
+    """The lifecycle stage that a section's own part heading names, for a document that does not sort its
+    guidance into the four stages but has parts such as "4. OPERATIONS AND MAINTENANCE": an ancestor heading
+    made only of stage words."""
+    for part in reversed(section_path[:-1]):
+        said = [w for w in words(part) if not w.isdigit() and w not in STOP_WORDS]
+        if said and all(w in _STAGE_OF_WORD or w in _STAGE_WORDS for w in said):
+            stage = named_stage(part)
+            if stage is not None:
+                return stage
+    return None
+
+
 def failed(turn: Turn) -> bool:
     """An assistant turn that gave no answer: it abstained, said the corpus does not cover it, or is empty."""
     text = turn.content.strip()
@@ -261,19 +279,25 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 def _named(text: str, catalogue: Sequence[SectionRef]) -> list[tuple[int, int, SectionRef]]:
     """Guideline names in an answer's text: those in its bold headers when it has any (Saige's own
     answers), else anywhere in the text (other clients' plain text)."""
-    bold = [m.group(1) for m in _BOLD.finditer(text)]
+    bold = {_norm(m.group(1)) for m in _BOLD.finditer(text)}
     if bold:
         spans = _mentions(text, catalogue)
         norm = _norm(text)
-        inside = [(_norm_start(norm, b), len(_norm(b))) for b in bold]
-        kept = [m for m in spans if any(a <= m[0] and m[1] <= a + n for a, n in inside if a >= 0)]
+        # Every place a bold text occurs: a header repeats the lead's bold name further down.
+        inside = [(a, len(b)) for b in bold if b for a in _occurrences(norm, b)]
+        kept = [m for m in spans if any(a <= m[0] and m[1] <= a + n for a, n in inside)]
         if kept:
             return kept
     return _mentions(text, catalogue)
 
 
-def _norm_start(norm: str, piece: str) -> int:
-    return norm.find(_norm(piece))
+def _occurrences(norm: str, piece: str) -> list[int]:
+    out: list[int] = []
+    start = norm.find(piece)
+    while start != -1:
+        out.append(start)
+        start = norm.find(piece, start + 1)
+    return out
 
 
 def _norm(text: str) -> str:
@@ -413,8 +437,11 @@ def plan_followup(
 
     new_words = _new_topic(question)
     ordinal = _ordinal(question)
-    asks_stage = bool(set(words(question)) & _STAGE_QUESTION) and named_stage(question) is None
+    said = set(words(question))
     leans = bool(_CUE_RE.match(question) or _ANAPHOR_RE.search(question) or ordinal is not None)
+    # "Which stage is that in?", and "When does that apply?" (when, about the guideline just given).
+    asks_stage = bool(said & _STAGE_QUESTION or ("when" in said and leans)) and named_stage(question) is None
+    leans = leans or bool(said & _MORE_WORDS)
     short = len(content_terms(question)) <= MAX_FOLLOWUP_TERMS
 
     target: SectionRef | None = None

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from retrieval.answer import NOT_COVERED, abstain_answer
 from retrieval.composer import compose_answer
 from retrieval.controls import ControlCatalogue
-from retrieval.followup import plan_followup
+from retrieval.followup import path_stage, plan_followup
 from retrieval.guard import screen_question
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.search import MODES, SearchEngine, SearchResult
@@ -19,6 +19,7 @@ from retrieval.tokenize import tokenize
 from saige.errors import QuestionError, SaigeError
 from saige.settings import Settings
 from saige.types import (
+    STAGES,
     Answer,
     Chunk,
     Control,
@@ -275,7 +276,14 @@ class Saige:
                 rest = [
                     h for h in found.hits if (h.chunk.doc_id, tuple(h.chunk.section_path)) != plan.target.key
                 ]
-                hits = [head, *rest][:k]
+                lead = [head]
+                if plan.kind == "stage" and head.chunk.stage not in STAGES:
+                    twin = self._staged_counterpart(plan.target, plan.query, docs)
+                    if twin is not None:
+                        lead = [twin, head]
+                        twin_at = (twin.chunk.doc_id, tuple(twin.chunk.section_path))
+                        rest = [h for h in rest if (h.chunk.doc_id, tuple(h.chunk.section_path)) != twin_at]
+                hits = [*lead, *rest][:k]
                 hits = [h.model_copy(update={"rank": i}) for i, h in enumerate(hits, 1)]
                 return SearchResult(query=plan.query, hits=hits, best_dense=1.0, best_fused=found.best_fused)
         if plan.kind == "analogous":
@@ -311,6 +319,18 @@ class Saige:
                 entity_coverage=found.entity_coverage,
             )
         return self._search(plan.query, k=k, docs=docs, stage=stage, mode=mode)
+
+    def _staged_counterpart(self, ref: SectionRef, query: str, docs: Sequence[str] | None) -> Hit | None:
+        """For "which stage?" about a section of a document without the lifecycle stages: the nearest
+        guideline of a document that has them (within the stage the section's own part heading names, if
+        any), whose stage then answers."""
+        found = self._search(query, k=10, docs=docs, stage=path_stage(ref.section_path), mode="hybrid")
+        for h in found.hits:
+            c = h.chunk
+            if c.stage in STAGES and len(c.section_path) > 1 and (c.doc_id, tuple(c.section_path)) != ref.key:
+                key = SectionRef(doc_id=c.doc_id, section=c.section, section_path=list(c.section_path))
+                return self.section_hit(key)
+        return None
 
     def _search(
         self,
