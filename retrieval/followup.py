@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, words, wordset
-from saige.types import Citation, FollowupKind, FollowupPlan, SectionRef, Turn, normalize_heading
+from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, tokenize, words, wordset
+from saige.types import Citation, FollowupKind, FollowupPlan, Hit, SectionRef, Turn, normalize_heading
 
 # Continuation cues at the start of a question, longest first.
 _CUES = (
@@ -244,10 +244,32 @@ def path_stage(section_path: Sequence[str]) -> str | None:
     return None
 
 
+# How a reply that gave no answer opens, in Saige's words (abstained, declined) or another client's
+# ("Sorry, I couldn't find anything on that."): plain-text history carries no `abstained` flag.
+_FAILED_OPENING_RE = re.compile(
+    r"^\W*(?:(?:sorry|unfortunately|apologies)\b[^.?!]{0,40}?[,.!:;-]?\s*)?(?:"
+    + re.escape(NOT_COVERED_PREFIX)
+    + r"|this asks me to change how i work"
+    + r"|i\s+(?:do\s+not|don't|cannot|can't|could\s+not|couldn't|did\s+not|didn't)\s+(?:know|find|answer|help)"
+    + r"|i(?:\s+am|'m|\s+was)\s+(?:unable|not\s+able)"
+    + r"|(?:there\s+is|i\s+have|i\s+found)\s+no\s+(?:information|guidance|answer|relevant)"
+    + r"|(?:the|these|my)\s+(?:documents?|sources?|guidance|corpus)\s+(?:do|does)\s+not\s+"
+    + r"(?:cover|say|mention|address|contain)"
+    + r")",
+    re.IGNORECASE,
+)
+
+
+_MARKER_RE = re.compile(r"\[\d{1,2}\]")
+
+
 def failed(turn: Turn) -> bool:
-    """An assistant turn that gave no answer: it abstained, said the corpus does not cover it, or is empty."""
+    """An assistant turn that gave no answer: it abstained or declined, or says it has no answer, or is empty."""
     text = turn.content.strip()
-    return turn.abstained or not text or text.lower().startswith(NOT_COVERED_PREFIX)
+    if turn.abstained or not text:
+        return True
+    # A reply that cites ([n]) answered something, whatever its opening says.
+    return bool(_FAILED_OPENING_RE.match(text[:300])) and not turn.citations and not _MARKER_RE.search(text)
 
 
 def answered_history(history: Sequence[Turn]) -> list[Turn]:
@@ -415,6 +437,23 @@ def _audience(question: str) -> str | None:
         return None
     outside = _new_topic(rest[: m.start()])
     return phrase if not outside else None
+
+
+def audience_first(hits: Sequence[Hit], audience: str) -> list[Hit]:
+    """For another audience ("for system owners"): the sections whose heading names it first, judged by the
+    phrase's head noun (its last word: "owners", not the generic "system"), more of its words breaking ties
+    among those; the others keep the search order."""
+    said = tokenize(audience)
+    if not said:
+        return list(hits)
+    head, every = said[-1], set(said)
+
+    def key(h: Hit) -> tuple[bool, int, int]:
+        heading = set(tokenize(h.chunk.section))
+        named = head in heading
+        return (not named, -len(every & heading) if named else 0, h.rank)
+
+    return sorted(hits, key=key)
 
 
 def plan_followup(

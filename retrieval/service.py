@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from retrieval.answer import NOT_COVERED, abstain_answer
 from retrieval.composer import compose_answer
 from retrieval.controls import ControlCatalogue
-from retrieval.followup import path_stage, plan_followup
+from retrieval.followup import audience_first, path_stage, plan_followup
 from retrieval.guard import screen_question
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.search import MODES, SearchEngine, SearchResult
-from retrieval.tokenize import tokenize
 from saige.errors import QuestionError, SaigeError
 from saige.settings import Settings
 from saige.types import (
@@ -304,9 +303,7 @@ class Saige:
 
             hits = [h for h in found.hits if keep(h)] or found.hits
             if plan.audience:
-                # For another audience: sections whose heading names that audience come first.
-                audience = set(tokenize(plan.audience))
-                hits = sorted(hits, key=lambda h: (not audience & set(tokenize(h.chunk.section)), h.rank))
+                hits = audience_first(hits, plan.audience)
             hits = [h.model_copy(update={"rank": i}) for i, h in enumerate(hits[:k], 1)]
             return SearchResult(
                 query=found.query,
