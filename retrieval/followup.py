@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, tokenize, words, wordset
-from saige.types import Citation, FollowupKind, FollowupPlan, Hit, SectionRef, Turn, normalize_heading
+from saige.types import STAGES, Citation, FollowupKind, FollowupPlan, Hit, SectionRef, Turn, normalize_heading
 
 # Continuation cues at the start of a question, longest first.
 _CUES = (
@@ -454,6 +454,27 @@ def audience_first(hits: Sequence[Hit], audience: str) -> list[Hit]:
         return (not named, -len(every & heading) if named else 0, h.rank)
 
     return sorted(hits, key=key)
+
+
+# Heading words too general to make two guidelines counterparts ("AI", "system", "secure").
+_GENERIC_HEADING = frozenset(
+    tokenize("ai system systems model models security secure securing principle guidance organisation")
+)
+
+
+def staged_counterpart(ref: SectionRef, hits: Sequence[Hit]) -> Hit | None:
+    """The counterpart of a section (of a document without the lifecycle stages) among `hits`: the first
+    guideline that has a stage and whose heading shares a specific word with the section's heading
+    ("4.4. Establish a vulnerability disclosure process" -> "Develop a vulnerability disclosure process").
+    None when no heading matches: the stage is then not guessed from a loosely related guideline."""
+    own = {t for t in tokenize(ref.section) if not t.isdigit()} - _GENERIC_HEADING
+    for h in hits:
+        c = h.chunk
+        if c.stage not in STAGES or len(c.section_path) < 2 or (c.doc_id, tuple(c.section_path)) == ref.key:
+            continue
+        if own & set(tokenize(c.section)):
+            return h
+    return None
 
 
 def plan_followup(

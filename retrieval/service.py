@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from retrieval.answer import NOT_COVERED, abstain_answer
 from retrieval.composer import compose_answer
 from retrieval.controls import ControlCatalogue
-from retrieval.followup import audience_first, path_stage, plan_followup
+from retrieval.followup import audience_first, path_stage, plan_followup, staged_counterpart
 from retrieval.guard import screen_question
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.search import MODES, SearchEngine, SearchResult
@@ -72,6 +72,7 @@ class Saige:
             self._by_section.setdefault((c.doc_id, tuple(c.section_path)), []).append(c)
         self._log_lock = threading.Lock()
         self._catalogue = _catalogue(self.engine.chunks, self._documents)
+        self._staged_docs: frozenset[str] | None = None  # documents that sort guidance into the stages
 
     @classmethod
     def from_settings(
@@ -318,16 +319,21 @@ class Saige:
         return self._search(plan.query, k=k, docs=docs, stage=stage, mode=mode)
 
     def _staged_counterpart(self, ref: SectionRef, query: str, docs: Sequence[str] | None) -> Hit | None:
-        """For "which stage?" about a section of a document without the lifecycle stages: the nearest
-        guideline of a document that has them (within the stage the section's own part heading names, if
-        any), whose stage then answers."""
+        """For "which stage?" about a section of a document without the lifecycle stages: its counterpart
+        in a document that has them (retrieval/followup.py `staged_counterpart`), searched within the stage
+        the section's own part heading names, if any."""
+        if self._staged_docs is None:
+            self._staged_docs = frozenset(c.doc_id for c in self.engine.chunks if c.stage in STAGES)
+        if ref.doc_id in self._staged_docs:
+            return None
         found = self._search(query, k=10, docs=docs, stage=path_stage(ref.section_path), mode="hybrid")
-        for h in found.hits:
-            c = h.chunk
-            if c.stage in STAGES and len(c.section_path) > 1 and (c.doc_id, tuple(c.section_path)) != ref.key:
-                key = SectionRef(doc_id=c.doc_id, section=c.section, section_path=list(c.section_path))
-                return self.section_hit(key)
-        return None
+        twin = staged_counterpart(ref, found.hits)
+        if twin is None:
+            return None
+        c = twin.chunk
+        return self.section_hit(
+            SectionRef(doc_id=c.doc_id, section=c.section, section_path=list(c.section_path))
+        )
 
     def _search(
         self,

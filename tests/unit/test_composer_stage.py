@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from retrieval.composer import compose_answer
-from retrieval.followup import audience_first
+from retrieval.followup import audience_first, staged_counterpart
 from saige.types import Chunk, FollowupPlan, Hit, SectionRef
 
 
@@ -58,3 +58,15 @@ def test_audience_headings_are_judged_by_the_head_noun() -> None:
     assert audience_first([generic, other, owners], "system owners") == [owners, generic, other]
     # No heading names the audience: the search order stands ("system" alone does not count).
     assert audience_first([generic, other], "system owners") == [generic, other]
+
+
+def test_a_counterpart_shares_a_specific_heading_word() -> None:
+    target = SectionRef(doc_id="csa", section=CSA.section, section_path=CSA.section_path)
+    loose = Hit(
+        chunk=chunk(
+            "ncsc", ["3. Secure deployment", "Secure your AI system"], "x", stage="Secure deployment"
+        ),
+        rank=1,
+    )
+    assert staged_counterpart(target, [loose, Hit(chunk=CSA, rank=2)]) is None  # only "AI system" shared
+    assert staged_counterpart(target, [loose, Hit(chunk=NCSC, rank=2)]) == Hit(chunk=NCSC, rank=2)
