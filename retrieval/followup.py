@@ -477,13 +477,25 @@ def staged_counterpart(ref: SectionRef, hits: Sequence[Hit]) -> Hit | None:
     return None
 
 
+def other_documents_dropped(resolved: str, question: str, doc_terms: frozenset[str]) -> str:
+    """A follow-up that names a document ("How does it differ in the Singapore guidelines?") moves to that
+    document: the names of other documents carried over from the earlier question leave the query."""
+    own = set(tokenize(question))
+    if not own & doc_terms:
+        return resolved
+    kept = [w for w in resolved.split() if not (set(tokenize(w)) & doc_terms) or set(tokenize(w)) <= own]
+    return " ".join(kept)
+
+
 def plan_followup(
     question: str,
     history: Sequence[Turn],
     catalogue: Sequence[SectionRef] = (),
     rewriter: Rewriter | None = None,
+    doc_terms: frozenset[str] = frozenset(),
 ) -> FollowupPlan:
-    """What `question` asks of the conversation (see the comment above); deterministic without `rewriter`."""
+    """What `question` asks of the conversation (see the comment above); deterministic without `rewriter`.
+    `doc_terms` are the (stemmed) words that only name a document ("singapor", "nist")."""
     good = answered_history(history)
     idx = previous_user_index(good)
     if idx is None:
@@ -543,6 +555,7 @@ def plan_followup(
         if topic:
             return FollowupPlan(kind="expand", query=topic, previous=sections, topic=topic)
     resolved = resolve(question, prior + ([reply] if reply is not None else []), rewriter)
+    resolved = other_documents_dropped(resolved, question, doc_terms)
     kind = "rewrite" if resolved != question else "new"
     return FollowupPlan(
         kind=kind, query=resolved, previous=sections, topic=topic_of(resolved, drop_stage=True)

@@ -15,6 +15,7 @@ from retrieval.followup import audience_first, path_stage, plan_followup, staged
 from retrieval.guard import screen_question
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.search import MODES, SearchEngine, SearchResult
+from retrieval.tokenize import tokenize
 from saige.errors import QuestionError, SaigeError
 from saige.settings import Settings
 from saige.types import (
@@ -73,6 +74,9 @@ class Saige:
         self._log_lock = threading.Lock()
         self._catalogue = _catalogue(self.engine.chunks, self._documents)
         self._staged_docs: frozenset[str] | None = None  # documents that sort guidance into the stages
+        # Words that only name a document ("singapor", "cisa"): document-name terms no heading uses.
+        headings = {t for c in self.engine.chunks for p in c.section_path for t in tokenize(p)}
+        self._doc_terms = self.engine.namer.name_terms - headings
 
     @classmethod
     def from_settings(
@@ -237,7 +241,7 @@ class Saige:
             from retrieval.llm import LLMAnswerer
 
             rewriter = LLMAnswerer(self.settings, provider).rewrite
-        return plan_followup(question, history, self._catalogue, rewriter)
+        return plan_followup(question, history, self._catalogue, rewriter, self._doc_terms)
 
     # --- follow-ups over the structured answer ------------------------------------------------------
 
@@ -363,7 +367,7 @@ class Saige:
         clean = text if screened.declined else screened.query
         if not history:
             return self._search(clean, k=k, docs=docs, stage=stage, mode=mode).hits
-        plan = plan_followup(clean, history, self._catalogue)
+        plan = plan_followup(clean, history, self._catalogue, doc_terms=self._doc_terms)
         return self._plan_result(plan, k=k, docs=docs, stage=stage, mode=mode).hits
 
     # --- answers ----------------------------------------------------------------------------------

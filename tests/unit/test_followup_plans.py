@@ -9,6 +9,7 @@ from retrieval.followup import (
     answered_history,
     failed,
     named_stage,
+    other_documents_dropped,
     path_stage,
     plan_followup,
 )
@@ -193,3 +194,15 @@ def test_a_part_heading_made_of_stage_words_names_the_stage() -> None:
     assert path_stage(["1. PLANNING AND DESIGN", "1.1. Raise awareness"]) == "Secure design"
     assert path_stage(["3. SSDF Community Profile for AI Model Development", "PW.1"]) is None
     assert path_stage(["4.2. Monitor"]) is None  # the section itself is not its part
+
+
+def test_a_follow_up_naming_a_document_leaves_the_other_documents_names_behind() -> None:
+    terms = frozenset({"singapor", "cisa", "ncsc"})
+    resolved = "How does lifecycle stages ncsc cisa differ in the Singapore guidelines?"
+    assert other_documents_dropped(resolved, "How does it differ in the Singapore guidelines?", terms) == (
+        "How does lifecycle stages differ in the Singapore guidelines?"
+    )
+    # A follow-up naming no document keeps the carried topic whole.
+    assert (
+        other_documents_dropped("ncsc cisa lifecycle stages", "Why?", terms) == "ncsc cisa lifecycle stages"
+    )
