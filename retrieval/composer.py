@@ -25,6 +25,7 @@ from retrieval.answer import (
     strip_reference_marks,
 )
 from retrieval.citations import make_citation, sentence_spans
+from retrieval.followup import path_stage
 from saige.types import STAGES, AnswerPoint, Chunk, Document, FollowupPlan, Hit, normalize_heading
 
 EXPAND_TOP_POINTS = 6
@@ -41,7 +42,11 @@ def compose_answer(
     if plan is None or plan.kind in ("new", "rewrite") or not hits:
         return build_answer(resolved, hits, documents, idf)
     if plan.kind == "stage":
-        return stage_answer(hits[0].chunk, documents)
+        asked = plan.target
+        top = hits[0].chunk
+        if asked is not None and len(hits) > 1 and (top.doc_id, tuple(top.section_path)) != asked.key:
+            return counterpart_stage_answer(hits[1].chunk, top, documents)
+        return stage_answer(top, documents)
     if plan.kind in ("expand", "pick"):
         return build_answer(
             resolved,
@@ -89,15 +94,58 @@ def _analogous_lead(plan: FollowupPlan, documents: Mapping[str, Document]) -> Le
     return lead
 
 
-def stage_answer(chunk: Chunk, documents: Mapping[str, Document]) -> Composed:
-    """ "That is in the Secure deployment stage: ..." cited to the section's opening sentence."""
-    quote = ""
+def _opening(chunk: Chunk) -> str:
+    """The section's first sentence that is a statement (not a question, label or dangling lead-in)."""
     for a, b in sentence_spans(chunk.text):
         candidate = chunk.text[a:b]
         if not_a_point(candidate, chunk.section_path) is None:
-            quote = candidate
-            break
-    quote = quote or chunk.text.strip()[:300]
+            return candidate
+    return chunk.text.strip()[:300]
+
+
+def _point(n: int, chunk: Chunk, quote: str) -> AnswerPoint:
+    shown = " ".join(strip_reference_marks(statement_text(quote)).split())
+    return AnswerPoint(
+        n=n,
+        text=shown,
+        doc_id=chunk.doc_id,
+        section=chunk.section,
+        section_path=list(chunk.section_path),
+        stage=chunk.stage,
+    )
+
+
+def counterpart_stage_answer(asked: Chunk, staged: Chunk, documents: Mapping[str, Document]) -> Composed:
+    """The stage of a section whose document does not use the lifecycle stages: its own part heading, and the
+    stage of its counterpart in a document that does ("... its counterpart X is in the Secure operation and
+    maintenance stage [1]"), each cited."""
+    assert staged.stage in STAGES
+    quotes = [_opening(staged), _opening(asked)]
+    citations = [
+        make_citation(1, staged, quotes[0], documents.get(staged.doc_id)),
+        make_citation(2, asked, quotes[1], documents.get(asked.doc_id)),
+    ]
+    points = [_point(1, staged, quotes[0]), _point(2, asked, quotes[1])]
+    own = path_stage(asked.section_path)
+    parent = next(
+        (p for p in reversed(asked.section_path[:-1]) if own and path_stage([p, ""]) == own),
+        None,
+    )
+    where = f", under **{markdown_text(parent)}**" if parent else ""
+    number = STAGES.index(staged.stage) + 1
+    lead = (
+        f"**{markdown_text(asked.section)}** is a section of {_name(asked, documents)}{where} [2]; that document "
+        f"does not use the four lifecycle stages. Its counterpart in {_name(staged, documents)}, "
+        f"**{markdown_text(staged.section)}**, is in the **{staged.stage}** stage (stage {number} of "
+        f"{len(STAGES)}) [1]."
+    )
+    body = "\n".join(f"- {markdown_text(p.text)} [{p.n}]" for p in points)
+    return Composed(lead + "\n\n" + body, citations, points)
+
+
+def stage_answer(chunk: Chunk, documents: Mapping[str, Document]) -> Composed:
+    """ "That is in the Secure deployment stage: ..." cited to the section's opening sentence."""
+    quote = _opening(chunk)
     document = documents.get(chunk.doc_id)
     citation = make_citation(1, chunk, quote, document)
     name = _name(chunk, documents)
@@ -118,14 +166,6 @@ def stage_answer(chunk: Chunk, documents: Mapping[str, Document]) -> Composed:
             f"**{guideline}** is a section of {name}{part}{pages} [1]; that document does not sort its guidance "
             "into the lifecycle stages."
         )
-    shown = " ".join(strip_reference_marks(statement_text(quote)).split())
-    point = AnswerPoint(
-        n=1,
-        text=shown,
-        doc_id=chunk.doc_id,
-        section=chunk.section,
-        section_path=list(chunk.section_path),
-        stage=chunk.stage,
-    )
-    text = lead + "\n\n" + f"- {markdown_text(shown)} [1]"
+    point = _point(1, chunk, quote)
+    text = lead + "\n\n" + f"- {markdown_text(point.text)} [1]"
     return Composed(text, [citation], [point])

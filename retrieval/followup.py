@@ -14,8 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, words, wordset
-from saige.types import Citation, FollowupKind, FollowupPlan, SectionRef, Turn, normalize_heading
+from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, tokenize, words, wordset
+from retrieval.turns import (
+    answer_points,
+    answer_sections,
+    answered_history,
+)
+from saige.types import STAGES, FollowupKind, FollowupPlan, Hit, SectionRef, Turn
 
 # Continuation cues at the start of a question, longest first.
 _CUES = (
@@ -140,9 +145,8 @@ def resolve(question: str, history: Sequence[Turn], rewriter: Rewriter | None = 
 #     audience ("for users"), excluding the sections already given;
 #   - "rewrite": any other follow-up, made standalone by the rule above (or the LLM);
 #   - "new": not a follow-up.
-# Turns that abstained or failed are left out of the state, so they never poison the next question.
-
-NOT_COVERED_PREFIX = "the corpus does not cover"
+# Turns that abstained or failed are left out of the state (retrieval/turns.py), so they never poison the next
+# question.
 
 # Ordinal references to a point or a guideline of the last answer.
 _ORDINALS = {
@@ -177,11 +181,16 @@ _META_WORDS = wordset(
     expand expanding elaborate elaboration detail details detailed depth deeper deep more further go going
     tell say said explain explained one ones point points item items bullet bullets source sources citation
     citations quote quotes part parts belong belongs sit sits fall falls fit fits found find answer again
-    okay ok thanks thank yes please can could would you me us we
+    okay ok thanks thank yes please can could would you me us we apply applies applied come comes happen
+    happens continue goes gone
     """
     + " ".join(_ORDINALS)
 )
 _STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
+# A request for more of the same, even without "it/that" ("Elaborate.", "Tell me more.", "More detail please.").
+_MORE_WORDS = wordset(
+    "expand elaborate elaboration detail details detailed depth deeper more further continue"
+)
 # Words that name one lifecycle stage. "after/post deployment" is operation.
 _STAGE_OF_WORD = {
     **dict.fromkeys(("design", "designing", "designed", "planning"), "Secure design"),
@@ -226,122 +235,17 @@ def named_stage(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def failed(turn: Turn) -> bool:
-    """An assistant turn that gave no answer: it abstained, said the corpus does not cover it, or is empty."""
-    text = turn.content.strip()
-    return turn.abstained or not text or text.lower().startswith(NOT_COVERED_PREFIX)
-
-
-def answered_history(history: Sequence[Turn]) -> list[Turn]:
-    """The history without the exchanges that failed: a user turn whose reply abstained (or never came)
-    is dropped with its reply, so it never supplies the topic of a follow-up."""
-    out: list[Turn] = []
-    i = 0
-    while i < len(history):
-        turn = history[i]
-        if turn.role == "user":
-            reply = history[i + 1] if i + 1 < len(history) and history[i + 1].role == "assistant" else None
-            if reply is None:
-                # A question without a reply (an error): keep it only when it is the last turn.
-                if i == len(history) - 1:
-                    out.append(turn)
-                i += 1
-                continue
-            if not failed(reply):
-                out += [turn, reply]
-            i += 2
-            continue
-        i += 1  # an assistant turn without its question: no topic to take from it
-    return out
-
-
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
-
-
-def _named(text: str, catalogue: Sequence[SectionRef]) -> list[tuple[int, int, SectionRef]]:
-    """Guideline names in an answer's text: those in its bold headers when it has any (Saige's own
-    answers), else anywhere in the text (other clients' plain text)."""
-    bold = [m.group(1) for m in _BOLD.finditer(text)]
-    if bold:
-        spans = _mentions(text, catalogue)
-        norm = _norm(text)
-        inside = [(_norm_start(norm, b), len(_norm(b))) for b in bold]
-        kept = [m for m in spans if any(a <= m[0] and m[1] <= a + n for a, n in inside if a >= 0)]
-        if kept:
-            return kept
-    return _mentions(text, catalogue)
-
-
-def _norm_start(norm: str, piece: str) -> int:
-    return norm.find(_norm(piece))
-
-
-def _norm(text: str) -> str:
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\\", "").replace("*", "")
-    return " ".join(text.lower().split())
-
-
-def _mentions(text: str, catalogue: Sequence[SectionRef]) -> list[tuple[int, int, SectionRef]]:
-    """(start, end, section) of the guideline names in `text`, longest match first, no overlaps."""
-    norm = _norm(text)
-    found: list[tuple[int, int, SectionRef]] = []
-    seen: set[str] = set()
-    for ref in catalogue:
-        name = normalize_heading(ref.section)
-        if name in seen or len(name) < 12 or len(name.split()) < 2:
-            continue
-        seen.add(name)  # the first (highest-priority) document's section wins a shared name
-        start = norm.find(name)
-        while start != -1:
-            end = start + len(name)
-            left_ok = start == 0 or not norm[start - 1].isalnum()
-            right_ok = end == len(norm) or not norm[end].isalnum()
-            if left_ok and right_ok:
-                found.append((start, end, ref))
-            start = norm.find(name, end)
-    found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
-    kept: list[tuple[int, int, SectionRef]] = []
-    for m in found:
-        if kept and m[0] < kept[-1][1]:
-            continue
-        kept.append(m)
-    return kept
-
-
-def _ref_of_citation(c: Citation) -> SectionRef:
-    return SectionRef(doc_id=c.doc_id, section=c.section, section_path=list(c.section_path), stage=c.stage)
-
-
-def answer_points(turn: Turn, catalogue: Sequence[SectionRef]) -> list[SectionRef]:
-    """The section of each numbered point of an assistant turn, in the order of its [n] markers."""
-    if turn.points:
-        return [
-            SectionRef(doc_id=p.doc_id, section=p.section, section_path=list(p.section_path), stage=p.stage)
-            for p in sorted(turn.points, key=lambda p: p.n)
-        ]
-    if turn.citations:
-        return [_ref_of_citation(c) for c in sorted(turn.citations, key=lambda c: c.n)]
-    # Plain text: each [n] belongs to the guideline named last before it (a header, or the same line).
-    norm = _norm(turn.content)
-    mentions = _named(turn.content, catalogue)
-    by_n: dict[int, SectionRef] = {}
-    for m in re.finditer(r"\[(\d{1,2})\]", norm):
-        before = [ref for start, _end, ref in mentions if start < m.start()]
-        if before:
-            by_n.setdefault(int(m.group(1)), before[-1])
-    return [by_n[n] for n in sorted(by_n)]
-
-
-def answer_sections(turn: Turn, catalogue: Sequence[SectionRef]) -> list[SectionRef]:
-    """The distinct sections (guidelines) an assistant turn drew on, in order."""
-    refs = answer_points(turn, catalogue)
-    if not refs:
-        refs = [ref for _s, _e, ref in _named(turn.content, catalogue)]
-    out: list[SectionRef] = []
-    for ref in refs:
-        if all(r.key != ref.key for r in out):
-            out.append(ref)
-    return out
+def path_stage(section_path: Sequence[str]) -> str | None:
+    """The lifecycle stage that a section's own part heading names, for a document that does not sort its
+    guidance into the four stages but has parts such as "4. OPERATIONS AND MAINTENANCE": an ancestor heading
+    made only of stage words."""
+    for part in reversed(section_path[:-1]):
+        said = [w for w in words(part) if not w.isdigit() and w not in STOP_WORDS]
+        if said and all(w in _STAGE_OF_WORD or w in _STAGE_WORDS for w in said):
+            stage = named_stage(part)
+            if stage is not None:
+                return stage
+    return None
 
 
 def _ordinal(question: str) -> tuple[int, bool] | None:
@@ -393,13 +297,63 @@ def _audience(question: str) -> str | None:
     return phrase if not outside else None
 
 
+def audience_first(hits: Sequence[Hit], audience: str) -> list[Hit]:
+    """For another audience ("for system owners"): the sections whose heading names it first, judged by the
+    phrase's head noun (its last word: "owners", not the generic "system"), more of its words breaking ties
+    among those; the others keep the search order."""
+    said = tokenize(audience)
+    if not said:
+        return list(hits)
+    head, every = said[-1], set(said)
+
+    def key(h: Hit) -> tuple[bool, int, int]:
+        heading = set(tokenize(h.chunk.section))
+        named = head in heading
+        return (not named, -len(every & heading) if named else 0, h.rank)
+
+    return sorted(hits, key=key)
+
+
+# Heading words too general to make two guidelines counterparts ("AI", "system", "secure").
+_GENERIC_HEADING = frozenset(
+    tokenize("ai system systems model models security secure securing principle guidance organisation")
+)
+
+
+def staged_counterpart(ref: SectionRef, hits: Sequence[Hit]) -> Hit | None:
+    """The counterpart of a section (of a document without the lifecycle stages) among `hits`: the first
+    guideline that has a stage and whose heading shares a specific word with the section's heading
+    ("4.4. Establish a vulnerability disclosure process" -> "Develop a vulnerability disclosure process").
+    None when no heading matches: the stage is then not guessed from a loosely related guideline."""
+    own = {t for t in tokenize(ref.section) if not t.isdigit()} - _GENERIC_HEADING
+    for h in hits:
+        c = h.chunk
+        if c.stage not in STAGES or len(c.section_path) < 2 or (c.doc_id, tuple(c.section_path)) == ref.key:
+            continue
+        if own & set(tokenize(c.section)):
+            return h
+    return None
+
+
+def other_documents_dropped(resolved: str, question: str, doc_terms: frozenset[str]) -> str:
+    """A follow-up that names a document ("How does it differ in the Singapore guidelines?") moves to that
+    document: the names of other documents carried over from the earlier question leave the query."""
+    own = set(tokenize(question))
+    if not own & doc_terms:
+        return resolved
+    kept = [w for w in resolved.split() if not (set(tokenize(w)) & doc_terms) or set(tokenize(w)) <= own]
+    return " ".join(kept)
+
+
 def plan_followup(
     question: str,
     history: Sequence[Turn],
     catalogue: Sequence[SectionRef] = (),
     rewriter: Rewriter | None = None,
+    doc_terms: frozenset[str] = frozenset(),
 ) -> FollowupPlan:
-    """What `question` asks of the conversation (see the comment above); deterministic without `rewriter`."""
+    """What `question` asks of the conversation (see the comment above); deterministic without `rewriter`.
+    `doc_terms` are the (stemmed) words that only name a document ("singapor", "nist")."""
     good = answered_history(history)
     idx = previous_user_index(good)
     if idx is None:
@@ -413,8 +367,11 @@ def plan_followup(
 
     new_words = _new_topic(question)
     ordinal = _ordinal(question)
-    asks_stage = bool(set(words(question)) & _STAGE_QUESTION) and named_stage(question) is None
+    said = set(words(question))
     leans = bool(_CUE_RE.match(question) or _ANAPHOR_RE.search(question) or ordinal is not None)
+    # "Which stage is that in?", and "When does that apply?" (when, about the guideline just given).
+    asks_stage = bool(said & _STAGE_QUESTION or ("when" in said and leans)) and named_stage(question) is None
+    leans = leans or bool(said & _MORE_WORDS)
     short = len(content_terms(question)) <= MAX_FOLLOWUP_TERMS
 
     target: SectionRef | None = None
@@ -456,6 +413,7 @@ def plan_followup(
         if topic:
             return FollowupPlan(kind="expand", query=topic, previous=sections, topic=topic)
     resolved = resolve(question, prior + ([reply] if reply is not None else []), rewriter)
+    resolved = other_documents_dropped(resolved, question, doc_terms)
     kind = "rewrite" if resolved != question else "new"
     return FollowupPlan(
         kind=kind, query=resolved, previous=sections, topic=topic_of(resolved, drop_stage=True)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from retrieval.answer import NOT_COVERED, abstain_answer
 from retrieval.composer import compose_answer
 from retrieval.controls import ControlCatalogue
-from retrieval.followup import plan_followup
+from retrieval.followup import audience_first, path_stage, plan_followup, staged_counterpart
 from retrieval.guard import screen_question
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.search import MODES, SearchEngine, SearchResult
@@ -19,6 +19,7 @@ from retrieval.tokenize import tokenize
 from saige.errors import QuestionError, SaigeError
 from saige.settings import Settings
 from saige.types import (
+    STAGES,
     Answer,
     Chunk,
     Control,
@@ -72,6 +73,10 @@ class Saige:
             self._by_section.setdefault((c.doc_id, tuple(c.section_path)), []).append(c)
         self._log_lock = threading.Lock()
         self._catalogue = _catalogue(self.engine.chunks, self._documents)
+        self._staged_docs: frozenset[str] | None = None  # documents that sort guidance into the stages
+        # Words that only name a document ("singapor", "cisa"): document-name terms no heading uses.
+        headings = {t for c in self.engine.chunks for p in c.section_path for t in tokenize(p)}
+        self._doc_terms = self.engine.namer.name_terms - headings
 
     @classmethod
     def from_settings(
@@ -247,7 +252,7 @@ class Saige:
             from retrieval.llm import LLMAnswerer
 
             rewriter = LLMAnswerer(self.settings, provider).rewrite
-        return plan_followup(question, history, self._catalogue, rewriter)
+        return plan_followup(question, history, self._catalogue, rewriter, self._doc_terms)
 
     # --- follow-ups over the structured answer ------------------------------------------------------
 
@@ -286,7 +291,14 @@ class Saige:
                 rest = [
                     h for h in found.hits if (h.chunk.doc_id, tuple(h.chunk.section_path)) != plan.target.key
                 ]
-                hits = [head, *rest][:k]
+                lead = [head]
+                if plan.kind == "stage" and head.chunk.stage not in STAGES:
+                    twin = self._staged_counterpart(plan.target, plan.query, docs)
+                    if twin is not None:
+                        lead = [twin, head]
+                        twin_at = (twin.chunk.doc_id, tuple(twin.chunk.section_path))
+                        rest = [h for h in rest if (h.chunk.doc_id, tuple(h.chunk.section_path)) != twin_at]
+                hits = [*lead, *rest][:k]
                 hits = [h.model_copy(update={"rank": i}) for i, h in enumerate(hits, 1)]
                 return SearchResult(query=plan.query, hits=hits, best_dense=1.0, best_fused=found.best_fused)
         if plan.kind == "analogous":
@@ -307,9 +319,7 @@ class Saige:
 
             hits = [h for h in found.hits if keep(h)] or found.hits
             if plan.audience:
-                # For another audience: sections whose heading names that audience come first.
-                audience = set(tokenize(plan.audience))
-                hits = sorted(hits, key=lambda h: (not audience & set(tokenize(h.chunk.section)), h.rank))
+                hits = audience_first(hits, plan.audience)
             hits = [h.model_copy(update={"rank": i}) for i, h in enumerate(hits[:k], 1)]
             return SearchResult(
                 query=found.query,
@@ -322,6 +332,23 @@ class Saige:
                 entity_coverage=found.entity_coverage,
             )
         return self._search(plan.query, k=k, docs=docs, stage=stage, mode=mode)
+
+    def _staged_counterpart(self, ref: SectionRef, query: str, docs: Sequence[str] | None) -> Hit | None:
+        """For "which stage?" about a section of a document without the lifecycle stages: its counterpart
+        in a document that has them (retrieval/followup.py `staged_counterpart`), searched within the stage
+        the section's own part heading names, if any."""
+        if self._staged_docs is None:
+            self._staged_docs = frozenset(c.doc_id for c in self.engine.chunks if c.stage in STAGES)
+        if ref.doc_id in self._staged_docs:
+            return None
+        found = self._search(query, k=10, docs=docs, stage=path_stage(ref.section_path), mode="hybrid")
+        twin = staged_counterpart(ref, found.hits)
+        if twin is None:
+            return None
+        c = twin.chunk
+        return self.section_hit(
+            SectionRef(doc_id=c.doc_id, section=c.section, section_path=list(c.section_path))
+        )
 
     def _search(
         self,
@@ -351,7 +378,7 @@ class Saige:
         clean = text if screened.declined else screened.query
         if not history:
             return self._search(clean, k=k, docs=docs, stage=stage, mode=mode).hits
-        plan = plan_followup(clean, history, self._catalogue)
+        plan = plan_followup(clean, history, self._catalogue, doc_terms=self._doc_terms)
         return self._plan_result(plan, k=k, docs=docs, stage=stage, mode=mode).hits
 
     # --- answers ----------------------------------------------------------------------------------

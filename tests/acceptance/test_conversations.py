@@ -19,12 +19,14 @@ def test_held_out_follow_ups_land_on_the_right_guideline(real_engine: Saige) -> 
     assert summary.followups >= 30
     assert summary.abstained == 0, [s.question for s in scores if s.answerable and s.abstained]
     assert summary.top5 >= 0.875, summary
-    assert summary.rank1 >= 0.6, summary  # measured 0.62; the issue's target (0.75) is tracked below
+    assert summary.rank1 >= 0.64, summary  # measured 0.647; the issue's target (0.75) is tracked below
     assert summary.abstained_when_unanswerable == summary.unanswerable
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 11 target: held-out follow-ups at rank 1 >= 75% (measured 0.62)"
+    strict=True,
+    reason="issue 11 target: held-out follow-ups at rank 1 >= 75% (measured 0.647; on dev the misses follow the "
+    "first turn's rank-1 section or an analogous guideline judged differently)",
 )
 def test_held_out_follow_ups_reach_the_rank_1_target(real_engine: Saige) -> None:
     conversations = [c for c in load_conversations() if c.split == "test"]

@@ -3,7 +3,8 @@ analogous stage or audience, and failed turns that never poison the next questio
 
 from __future__ import annotations
 
-from retrieval.followup import answer_points, answer_sections, answered_history, named_stage, plan_followup
+from retrieval.followup import named_stage, other_documents_dropped, path_stage, plan_followup
+from retrieval.turns import answer_points, answer_sections, answered_history, failed
 from saige.types import AnswerPoint, SectionRef, Turn
 
 G = "guidelines"
@@ -134,3 +135,66 @@ def test_named_stage_reads_the_common_phrasings() -> None:
     assert named_stage("in production?") == "Secure operation and maintenance"
     assert named_stage("what about at design time?") == "Secure design"
     assert named_stage("how does this compare?") is None
+
+
+def test_plain_text_headers_repeating_the_lead_carry_their_markers() -> None:
+    # Saige's own answer as plain text: the lead names both guidelines in bold, then each header repeats one.
+    text = (
+        "This is answered under **Secure deployment › Protect your model continuously**; "
+        "**Secure deployment › Secure your infrastructure** also covers it.\n\n"
+        "**Secure deployment › Protect your model continuously** — Guidelines\n- One. [1]\n- Two. [2]\n\n"
+        "**Secure deployment › Secure your infrastructure** — Guidelines\n- Three. [3]"
+    )
+    turn = Turn(role="assistant", content=text)
+    assert answer_points(turn, CATALOGUE) == [PROTECT, PROTECT, INFRA]
+    history = [Turn(role="user", content="How should we protect model weights?"), turn]
+    assert plan_followup("Expand on the first point.", history, CATALOGUE).target == PROTECT
+    assert plan_followup("And the second one?", history, CATALOGUE).target == INFRA
+
+
+def test_a_bare_request_for_more_expands_the_last_answer() -> None:
+    for question in ("Elaborate.", "Tell me more.", "More detail please."):
+        plan = plan_followup(question, WEIGHTS, CATALOGUE)
+        assert plan.kind == "expand" and plan.target == PROTECT, question
+    plan = plan_followup("When in the lifecycle does that apply?", WEIGHTS, CATALOGUE)
+    assert plan.kind == "stage" and plan.target == PROTECT
+
+
+def test_other_clients_plain_failures_never_supply_the_topic() -> None:
+    for reply in (
+        "Sorry, I couldn't find anything on that.",
+        "I don't know.",
+        "There is no information on it.",
+    ):
+        history = [
+            *WEIGHTS,
+            Turn(role="user", content="What is the best pizza topping?"),
+            Turn(role="assistant", content=reply),
+        ]
+        assert answered_history(history) == WEIGHTS, reply
+        assert plan_followup("Which stage is that in?", history, CATALOGUE).target == PROTECT
+    cited = Turn(
+        role="assistant", content="The documents do not say much, but Protect your model continuously [1]."
+    )
+    assert not failed(cited)
+
+
+def test_a_part_heading_made_of_stage_words_names_the_stage() -> None:
+    assert path_stage(["3. SECURING AI", "4. OPERATIONS AND MAINTENANCE", "4.2. Monitor"]) == (
+        "Secure operation and maintenance"
+    )
+    assert path_stage(["1. PLANNING AND DESIGN", "1.1. Raise awareness"]) == "Secure design"
+    assert path_stage(["3. SSDF Community Profile for AI Model Development", "PW.1"]) is None
+    assert path_stage(["4.2. Monitor"]) is None  # the section itself is not its part
+
+
+def test_a_follow_up_naming_a_document_leaves_the_other_documents_names_behind() -> None:
+    terms = frozenset({"singapor", "cisa", "ncsc"})
+    resolved = "How does lifecycle stages ncsc cisa differ in the Singapore guidelines?"
+    assert other_documents_dropped(resolved, "How does it differ in the Singapore guidelines?", terms) == (
+        "How does lifecycle stages differ in the Singapore guidelines?"
+    )
+    # A follow-up naming no document keeps the carried topic whole.
+    assert (
+        other_documents_dropped("ncsc cisa lifecycle stages", "Why?", terms) == "ncsc cisa lifecycle stages"
+    )
