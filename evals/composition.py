@@ -154,8 +154,13 @@ def audit(pairs: Iterable[tuple[str, Answer]]) -> CompositionReport:
     return report
 
 
-def eval_pairs(engine: Saige, split: str = "all") -> list[tuple[str, Answer]]:
-    """Every answerable question of the eval set (questions and conversation turns) asked through the engine."""
+def eval_pairs(
+    engine: Saige, split: str = "all", *, conversation_answers: Sequence[Answer] | None = None
+) -> list[tuple[str, Answer]]:
+    """Every answerable question of the eval set (questions and conversation turns) asked through the engine.
+
+    `conversation_answers`, when given, are the answers of the split's conversations already replayed through
+    the same engine (so a caller that scored them does not replay them twice)."""
     from evals.conversations import load_conversations, run
     from evals.harness import DEFAULT_QUESTIONS, load_questions
     from evals.split import split_of
@@ -165,9 +170,10 @@ def eval_pairs(engine: Saige, split: str = "all") -> list[tuple[str, Answer]]:
         if split != "all" and split_of(q.id) != split:
             continue
         pairs.append((q.question, engine.ask(q.question, history=q.history)))
-    convs = [c for c in load_conversations() if split in ("all", c.split)]
-    _, answers = run(engine, convs)
-    pairs += [(a.question, a) for a in answers]
+    if conversation_answers is None:
+        convs = [c for c in load_conversations() if split in ("all", c.split)]
+        _, conversation_answers = run(engine, convs)
+    pairs += [(a.question, a) for a in conversation_answers]
     return pairs
 
 
