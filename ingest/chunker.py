@@ -156,7 +156,7 @@ def _units(text: str, budget: int, cost: TokenCounter) -> list[_Unit]:
     units: list[_Unit] = []
     line_start = 0
     for line in text.split("\n"):
-        for a, b in sentence_spans(line):
+        for a, b in sentence_spans(line, abbreviations=False):  # cut points as before
             s, e = line_start + a, line_start + b
             tokens = cost(text[s:e])
             if tokens <= budget:

@@ -12,6 +12,8 @@ a lower-case word, nor does a known abbreviation ("Fig. 1", "e.g. NIST", "et al.
   before whitespace ends a sentence, and so does a line break, whatever follows.
 - ``strip_bullets``: leading bullets and dashes are not part of a sentence.
 - ``min_chars``: shorter sentences are dropped.
+- ``abbreviations=False``: a full stop after an abbreviation ends a sentence too (the chunker's cut points,
+  kept as they were so the chunks and their ids do not move).
 
 Spans are exact ``(start, end)`` offsets into the text, stripped of surrounding whitespace, so a quote cut
 from them is a verbatim substring.
@@ -32,14 +34,20 @@ _NOT_AFTER = (
     "".join(rf"(?<!\b{re.escape(a)}\.)" for a in _ABBREVIATIONS) + r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bU\.S\.)"
 )
 # Group 1 is the gap between two sentences; the closing marks before it stay with the first sentence.
-_PROSE = rf"(?<=[.!?]){_NOT_AFTER}[{_CLOSERS}]*(\s+)(?=[{_OPENERS}A-Z0-9{_BULLETS}\-*])"
-_PROSE_END = re.compile(_PROSE)
-_LINES_END = re.compile(
-    _PROSE
-    + r"|(\n\s*\n)"
+_PROSE = rf"(?<=[.!?]){{}}[{_CLOSERS}]*(\s+)(?=[{_OPENERS}A-Z0-9{_BULLETS}\-*])"
+_LINE_BREAKS = (
+    r"|(\n\s*\n)"
     + rf"|(\n)(?=\s*(?:[{_BULLETS}\-*\u2013]|\d+[.)]\s|[A-Z]))"
     + rf"|(?<=\S)(\s*)(?=[{_BULLETS}])"
 )
+# (lines, abbreviations) -> the pattern of a sentence end
+_ENDS = {
+    (lines, abbreviations): re.compile(
+        _PROSE.format(_NOT_AFTER if abbreviations else "") + (_LINE_BREAKS if lines else "")
+    )
+    for lines in (False, True)
+    for abbreviations in (False, True)
+}
 _LOOSE_END = re.compile(r"(?<=[.!?;])(\s+)|(\n+)")
 
 
@@ -50,9 +58,10 @@ def sentence_spans(
     loose: bool = False,
     strip_bullets: bool = False,
     min_chars: int = 1,
+    abbreviations: bool = True,
 ) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of `text` (see the module docstring for the options)."""
-    pattern = _LOOSE_END if loose else (_LINES_END if lines else _PROSE_END)
+    pattern = _LOOSE_END if loose else _ENDS[(lines, abbreviations)]
     spans: list[tuple[int, int]] = []
     start = 0
     for m in pattern.finditer(text):
@@ -78,7 +87,15 @@ def split_sentences(
     loose: bool = False,
     strip_bullets: bool = False,
     min_chars: int = 1,
+    abbreviations: bool = True,
 ) -> list[str]:
     """The sentences of `text`, verbatim (see :func:`sentence_spans`)."""
-    spans = sentence_spans(text, lines=lines, loose=loose, strip_bullets=strip_bullets, min_chars=min_chars)
+    spans = sentence_spans(
+        text,
+        lines=lines,
+        loose=loose,
+        strip_bullets=strip_bullets,
+        min_chars=min_chars,
+        abbreviations=abbreviations,
+    )
     return [text[a:b] for a, b in spans]

@@ -44,3 +44,7 @@ def test_loose_mode_splits_questions_in_lower_case_but_not_identifiers() -> None
         "GV-1.2-001 recommend.",
         "ok",
     ]
+
+
+def test_the_chunker_keeps_its_cut_points_after_abbreviations() -> None:
+    assert split_sentences("See Fig. 1 here. Next.", abbreviations=False) == ["See Fig.", "1 here.", "Next."]
