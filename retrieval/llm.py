@@ -139,6 +139,7 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> Any:
             temperature=settings.llm_temperature,
             timeout=settings.llm_timeout,
             max_retries=0,
+            max_tokens=settings.llm_max_tokens,
         )
     if provider == "ollama":
         from langchain_ollama import ChatOllama
@@ -147,6 +148,7 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> Any:
             model=settings.llm_model,
             base_url=settings.llm_base_url or "http://127.0.0.1:11434",
             temperature=settings.llm_temperature,
+            num_predict=settings.llm_max_tokens,
             client_kwargs={"timeout": settings.llm_timeout},
         )
     raise SaigeError(f"llm: unknown provider {provider!r}; expected ollama or openai (or none)")

@@ -1,0 +1,23 @@
+"""LLM-path details found by running a real model (tests/llm): the answer length bound reaches the server,
+and the shapes of output a small model writes are checked like any other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from retrieval.llm import LLMAnswerer
+from saige.settings import Settings
+from tests.fakes import tiny_documents
+from tests.fakes.openai_server import fake_openai_server
+from tests.unit.test_llm import QUESTION, make_engine
+
+
+def test_max_tokens_bounds_the_request(data_dir: Path) -> None:
+    with fake_openai_server("Assess suppliers [1].") as server:
+        hits = make_engine(data_dir, server).search(QUESTION, k=2)
+        docs = {d.id: d for d in tiny_documents()}
+        base = {"data_dir": data_dir, "llm_provider": "openai", "llm_base_url": server.base_url}
+        "".join(LLMAnswerer(Settings(**base, llm_max_tokens=64)).stream(QUESTION, hits, docs))
+        assert server.requests[-1]["max_tokens"] == 64
+        "".join(LLMAnswerer(Settings(**base)).stream(QUESTION, hits, docs))
+        assert "max_tokens" not in server.requests[-1]  # unset: the server's own limit
