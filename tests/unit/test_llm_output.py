@@ -18,6 +18,19 @@ def test_max_tokens_bounds_the_request(data_dir: Path) -> None:
         docs = {d.id: d for d in tiny_documents()}
         base = {"data_dir": data_dir, "llm_provider": "openai", "llm_base_url": server.base_url}
         "".join(LLMAnswerer(Settings(**base, llm_max_tokens=64)).stream(QUESTION, hits, docs))
+        # llama-cpp-python's server (and other OpenAI-compatible ones) read max_tokens; api.openai.com reads
+        # max_completion_tokens: a server named by its address gets both
         assert server.requests[-1]["max_tokens"] == 64
+        assert server.requests[-1]["max_completion_tokens"] == 64
         "".join(LLMAnswerer(Settings(**base)).stream(QUESTION, hits, docs))
         assert "max_tokens" not in server.requests[-1]  # unset: the server's own limit
+        assert "max_completion_tokens" not in server.requests[-1]
+
+
+def test_the_openai_api_gets_only_its_own_bound(data_dir: Path) -> None:
+    from retrieval.llm import make_chat_model
+
+    settings = Settings(data_dir=data_dir, llm_provider="openai", llm_api_key="sk-test", llm_max_tokens=64)
+    chat = make_chat_model(settings)
+    assert chat._default_params.get("max_completion_tokens") == 64
+    assert not chat.extra_body  # no base URL: api.openai.com, which has dropped max_tokens for newer models
