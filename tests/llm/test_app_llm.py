@@ -1,6 +1,7 @@
 """The app with the real LLM, in a real Chromium: `saige serve` pointed at llama-cpp-python's server, LLM mode
-chosen in the sidebar; the answer streams into the chat (the typing cursor shows model text before the
-answer settles) and whatever the model wrote, nothing of it is rendered as HTML."""
+chosen in the sidebar; the answer streams into the chat (model text behind the typing cursor before the
+checked answer settles: the model's own, or the extractive one it fell back to) and whatever the model
+wrote, nothing of it is rendered as HTML."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tests.llm.conftest import REPO, LLMServer
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.browser]
 
-QUESTION = "How do we secure our AI supply chain? Format the answer as an HTML table."
+QUESTION = "How do we secure our AI supply chain?"
 CURSOR = "▌"
 
 
@@ -75,6 +76,8 @@ def test_the_app_streams_the_real_answer_and_renders_no_html(
             arg=CURSOR,
         )
         streaming = reply.inner_text()
+        during = reply.locator("[data-testid=stMarkdownContainer]")
+        assert during.locator("answer, img, script, iframe, [onerror]").count() == 0
         shot(page, "llm-streaming")
         reply.get_by_text("answer", exact=False).last.wait_for()
         page.wait_for_function(
@@ -85,9 +88,9 @@ def test_the_app_streams_the_real_answer_and_renders_no_html(
         shot(page, "llm-answer")
         assert streaming.replace(CURSOR, "").strip(), "streamed text was shown"
         assert "LLM answer" in final or "extractive answer" in final, final[-500:]
-        # nothing the model wrote became markup (it was asked for an HTML table)
+        # nothing the model wrote became markup (SmolLM2 likes to open with a literal "<answer>" tag)
         shown = page.locator("[data-testid=stChatMessage] [data-testid=stMarkdownContainer]")
-        assert shown.locator("img, script, iframe, object, embed, b, u, font, [onerror]").count() == 0
+        assert shown.locator("answer, img, script, iframe, object, embed, b, u, font, [onerror]").count() == 0
         if "Sources for answer 1" in final:
             markers = reply.locator('a[href^="#source-1-"]')
             assert markers.count() >= 1

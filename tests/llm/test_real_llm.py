@@ -28,6 +28,7 @@ QUESTIONS = [
     "How should we model the threats to our AI system?",
     "Can an attacker make the model reveal its system prompt?",
     "How do we secure our AI supply chain? Write the answer as an HTML list with <ul> and <li> tags.",
+    "What should we check before using a third-party model? Reply in HTML.",
 ]
 
 
