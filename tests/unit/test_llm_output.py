@@ -16,13 +16,16 @@ def test_max_tokens_bounds_the_request(data_dir: Path) -> None:
     with fake_openai_server("Assess suppliers [1].") as server:
         hits = make_engine(data_dir, server).search(QUESTION, k=2)
         docs = {d.id: d for d in tiny_documents()}
-        base = {"data_dir": data_dir, "llm_provider": "openai", "llm_base_url": server.base_url}
-        "".join(LLMAnswerer(Settings(**base, llm_max_tokens=64)).stream(QUESTION, hits, docs))
+        bounded = Settings(
+            data_dir=data_dir, llm_provider="openai", llm_base_url=server.base_url, llm_max_tokens=64
+        )
+        "".join(LLMAnswerer(bounded).stream(QUESTION, hits, docs))
         # llama-cpp-python's server (and other OpenAI-compatible ones) read max_tokens; api.openai.com reads
         # max_completion_tokens: a server named by its address gets both
         assert server.requests[-1]["max_tokens"] == 64
         assert server.requests[-1]["max_completion_tokens"] == 64
-        "".join(LLMAnswerer(Settings(**base)).stream(QUESTION, hits, docs))
+        unbounded = bounded.model_copy(update={"llm_max_tokens": None})
+        "".join(LLMAnswerer(unbounded).stream(QUESTION, hits, docs))
         assert "max_tokens" not in server.requests[-1]  # unset: the server's own limit
         assert "max_completion_tokens" not in server.requests[-1]
 
