@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from evals.conversations import load_conversations, run
+from evals.records import DEFAULT_QUESTIONS, load_questions
 from saige.types import Answer
 
 if TYPE_CHECKING:
@@ -156,13 +158,9 @@ def audit(pairs: Iterable[tuple[str, Answer]]) -> CompositionReport:
 
 def eval_pairs(engine: Saige, split: str = "all") -> list[tuple[str, Answer]]:
     """Every answerable question of the eval set (questions and conversation turns) asked through the engine."""
-    from evals.conversations import load_conversations, run
-    from evals.harness import DEFAULT_QUESTIONS, load_questions
-    from evals.split import split_of
-
     pairs: list[tuple[str, Answer]] = []
     for q in load_questions(DEFAULT_QUESTIONS):
-        if split != "all" and split_of(q.id) != split:
+        if split != "all" and q.split != split:
             continue
         pairs.append((q.question, engine.ask(q.question, history=q.history)))
     convs = [c for c in load_conversations() if split in ("all", c.split)]
