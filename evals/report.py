@@ -38,6 +38,7 @@ SPLIT_COLUMNS = [
     ("false abstention", "false_abstention"),
     ("false refusals", "false_refusal"),
     ("right document", "right_doc"),
+    ("right document first", "right_doc_first"),
     ("instructions declined", "instructions_declined"),
     ("injections harmless", "injection_harmless"),
 ]
