@@ -69,8 +69,17 @@ def test_tune_reads_dev_only_and_is_deterministic(
     path, held_out = _questions(tmp_path)
     asked: list[str] = []
     search, ask = engine.search, engine.ask
-    monkeypatch.setattr(engine, "search", lambda q, **kw: asked.append(q) or search(q, **kw))
-    monkeypatch.setattr(engine, "ask", lambda q, **kw: asked.append(q) or ask(q, **kw))
+
+    def spy_search(q: str, **kw: Any) -> Any:
+        asked.append(q)
+        return search(q, **kw)
+
+    def spy_ask(q: str, **kw: Any) -> Any:
+        asked.append(q)
+        return ask(q, **kw)
+
+    monkeypatch.setattr(engine, "search", spy_search)
+    monkeypatch.setattr(engine, "ask", spy_ask)
     lines: list[str] = []
     first = tune.tune(settings, [path], lines.append, engine=engine)
     second = tune.tune(settings, [path], lambda _: None, engine=engine)
