@@ -130,9 +130,15 @@ def set_name(path: Path) -> str:
     return stem.removeprefix("questions-") if stem != "questions" else "main"
 
 
+# Question files whose gold is a control identifier, not a section: scored by control (top-1/top-3) in
+# evals/identifiers.py and gated by tests/acceptance/test_identifiers.py, not by the section-level harness.
+CONTROL_SCORED_FILES = frozenset({"questions-identifiers.jsonl"})
+
+
 def question_files(folder: Path = EVALS_DIR) -> list[Path]:
-    """Every shipped question file, `questions.jsonl` first."""
-    return sorted(folder.glob(QUESTION_FILES_GLOB), key=lambda p: (p != folder / "questions.jsonl", p.name))
+    """Every shipped question file scored by section, `questions.jsonl` first."""
+    files = [p for p in folder.glob(QUESTION_FILES_GLOB) if p.name not in CONTROL_SCORED_FILES]
+    return sorted(files, key=lambda p: (p != folder / "questions.jsonl", p.name))
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:

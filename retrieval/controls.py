@@ -102,7 +102,11 @@ class ControlCatalogue:
         exact = self._by_key.get(text)
         if exact is not None:
             return [exact]
-        found = [c for c in self.controls if c.control_id.lower() == text.lower()]
+        found = [
+            c
+            for c in self.controls
+            if c.control_id.lower() == text.lower() and (not docs or c.doc_id in docs)
+        ]
         if not found:
             mentions = find_mentions(text, self.prefixes)
             key = mentions[0].key if len(mentions) == 1 else parse_id(text)

@@ -29,6 +29,11 @@ from retrieval.tokenize import content_terms
 from saige.sentences import split_sentences
 
 _TAG = re.compile(r"<!--.*?-->|<\s*/?\s*[A-Za-z][^<>]{0,200}>", re.DOTALL)
+# The content of a script or style element is code, not text (as any HTML-to-text reading treats it): it goes
+# with its tags. An element left unclosed runs to the end of the input.
+_CODE_ELEMENT = re.compile(
+    r"<\s*(script|style)\b[^<>]{0,200}>.*?(?:<\s*/\s*\1\s*>|$)", re.DOTALL | re.IGNORECASE
+)
 _WORD = re.compile(r"[a-z][a-z'\u2019-]*")
 _CLAUSE = re.compile(r"\b(?:and|then|but|so|also|please)\b|[,:;]")
 
@@ -181,7 +186,7 @@ class Screened:
 
 
 def screen_question(question: str) -> Screened:
-    text = _TAG.sub(" ", question)
+    text = _TAG.sub(" ", _CODE_ELEMENT.sub(" ", question))
     markup_removed = text != question
     query = " ".join(text.split())
     sentences = split_sentences(query, loose=True)

@@ -140,6 +140,11 @@ DOC_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# "ML" is how the documents themselves abbreviate machine learning ("NIST Adversarial ML taxonomy"): a question
+# that says "the NCSC ML principles" names the machine learning principles.
+_ABBREVIATION = re.compile(r"(?<![a-z0-9])ml(?![a-z0-9])")
+
+
 def _alias_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])")
 
@@ -168,7 +173,9 @@ class DocumentNamer:
         ).union(t for d in documents for t in tokenize(d.short_title) if t.isalpha() and len(t) <= 5)
 
     def named(self, question: str) -> frozenset[str]:
-        text = " ".join(question.lower().replace("\u2019", "'").split())
+        text = _ABBREVIATION.sub(
+            "machine learning", " ".join(question.lower().replace("\u2019", "'").split())
+        )
         matched = [ids for pattern, ids in self._phrases if pattern.search(text)]
         specific = [ids for ids in matched if not any(other < ids for other in matched)]
         return frozenset().union(*specific) if specific else frozenset()

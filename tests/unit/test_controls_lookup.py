@@ -153,3 +153,13 @@ def test_owasp_data_file_carries_source_and_licence() -> None:
     assert len(mapping.rows) == 17
     assert sum(1 for r in mapping.rows if r.dsit_principles) == 10
     assert GUIDE  # the Guidelines are the source side of every row
+
+
+def test_an_id_printed_verbatim_elsewhere_does_not_hide_the_asked_documents_control() -> None:
+    """CSA numbers its stages "1".."5": a bare "5" asked of DSIT is still DSIT's principle 5."""
+    from tests.control_fixtures import _c
+
+    csa_stage = _c("csa-sg-guidelines", "5", "stage", "End of life", "Dispose of data and models securely.")
+    catalogue = ControlCatalogue([*sample_controls(), csa_stage], doc_rank=DOC_RANK)
+    assert [c.key for c in catalogue.find("5", [DSIT])] == [f"{DSIT}::Principle 5"]
+    assert [c.key for c in catalogue.find("5", ["csa-sg-guidelines"])] == ["csa-sg-guidelines::5"]

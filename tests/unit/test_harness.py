@@ -257,3 +257,12 @@ def test_cli_reports_a_bad_question_file_in_one_line(tmp_path: Path) -> None:
     message = " ".join(result.output.split())
     assert "broken.jsonl:2: field 'question'" in message
     assert "Traceback" not in result.output
+
+
+def test_section_level_files_leave_out_the_control_scored_identifier_questions() -> None:
+    from evals.identifiers import DEFAULT_FILE
+    from evals.records import question_files
+
+    names = [p.name for p in question_files()]
+    assert names[0] == "questions.jsonl" and "questions-security.jsonl" in names
+    assert DEFAULT_FILE.is_file() and DEFAULT_FILE.name not in names

@@ -86,6 +86,8 @@ def test_document_namer() -> None:
     namer = DocumentNamer(tiny_documents())
     assert namer.named("What does the AI RMF say?") == {NIST_RMF}
     assert namer.named("and the NCSC machine learning principles?") == {ML_PRINCIPLES}
+    assert namer.named("What do the NCSC ML principles say?") == {ML_PRINCIPLES}  # the documents' own "ML"
+    assert namer.named("Is HTML or XML relevant?") == frozenset()  # "ml" only as a word
     assert namer.named("What do the CISA guidelines say about logging?") == {GUIDELINES}
     assert namer.named("How do I monitor my model?") == frozenset()
     assert namer.named("Is the GDPR relevant?") == frozenset()  # "rmf" must match as a word only
