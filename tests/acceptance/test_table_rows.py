@@ -77,3 +77,11 @@ def test_a_risk_column_word_is_not_mixed_into_the_action_text(real_engine: Saige
     assert risks == [
         "Data Privacy; Information Integrity; Information Security; Value Chain and Component Integration"
     ]
+
+
+def test_an_answer_on_an_action_quotes_its_statement_and_cites_its_id(real_engine: Saige) -> None:
+    answer = real_engine.ask("What does action GV-1.2-001 recommend?")
+    first = answer.citations[0]
+    assert first.control_id == "GV-1.2-001"
+    assert first.quote.startswith("GV-1.2-001: Establish transparency policies")
+    assert "GV-1.2-001 content transparency" not in answer.answer
