@@ -20,12 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from saige.sentences import sentence_spans
-from saige.types import Chunk, Document, Page, ParsedDocument, Section, stable_id
+from ingest.table_sections import split_table_sections
+from saige.types import Chunk, Control, Document, Page, ParsedDocument, Section, stable_id
 
 TokenCounter = Callable[[str], int]
 
 # Bump when the chunking rules change: it is part of the ingest's build fingerprint.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 _NONSPACE = re.compile(r"\S+")
 _WORD = re.compile(r"\w+")
@@ -45,10 +46,13 @@ class _Unit:
 def chunk_document(
     parsed: ParsedDocument, *, max_tokens: int, overlap: int, count_tokens: TokenCounter
 ) -> list[Chunk]:
-    """build_sections, then chunk_sections with the parsed pages for per-chunk page ranges."""
+    """build_sections, then chunk_sections with the parsed pages for per-chunk page ranges and the
+    document's controls (`ingest.controls`), whose table rows replace the tables' running text."""
+    from ingest.controls import builder_for
     from ingest.sections import build_sections
 
     sections = build_sections(parsed)
+    builder = builder_for(parsed.document.id)
     return chunk_sections(
         sections,
         parsed.document,
@@ -56,6 +60,7 @@ def chunk_document(
         overlap=overlap,
         count_tokens=count_tokens,
         pages=parsed.pages,
+        controls=builder(parsed) if builder is not None else (),
     )
 
 
@@ -67,22 +72,33 @@ def chunk_sections(
     overlap: int,
     count_tokens: TokenCounter,
     pages: Sequence[Page] = (),
+    controls: Sequence[Control] = (),
 ) -> list[Chunk]:
     """Chunks of every section, in document order.
 
     max_tokens bounds `count_tokens(chunk.embed_text)` (path + newline + text); overlap is the approximate
     number of tokens repeated from the end of the previous chunk of the same section. `pages` (the parsed
     pages the sections came from) makes page_start/page_end exact per chunk; without it each chunk gets
-    its section's page range.
+    its section's page range. `controls` (the document's catalogue): a section holding table rows the
+    catalogue parsed is chunked as its prose and then one part per row (`ingest.table_sections`); a row's
+    chunks carry its control_id, and a row split in several chunks repeats its id in each.
     """
     if overlap < 0:
         raise ValueError("overlap: must be >= 0")
     chunks: list[Chunk] = []
     seen: set[str] = set()
-    for section in sections:
+    ordinals: dict[int, int] = {}
+    for part in split_table_sections(sections, controls):
+        section = part.section
         for chunk in _chunk_section(section, document, max_tokens, overlap, count_tokens, pages):
+            if part.control_id is not None:
+                chunk.control_id = part.control_id
+                if part.control_id not in chunk.text:
+                    chunk.text = f"{part.control_id} (continued): {chunk.text}"
+            chunk.ordinal = ordinals.get(section.order, 0)
+            ordinals[section.order] = chunk.ordinal + 1
             if chunk.chunk_id in seen:  # the same text twice under the same heading: keep ids unique
-                chunk.chunk_id = stable_id(chunk.chunk_id, str(section.order))
+                chunk.chunk_id = stable_id(chunk.chunk_id, str(section.order), str(chunk.ordinal))
             seen.add(chunk.chunk_id)
             chunks.append(chunk)
     return chunks

@@ -34,7 +34,13 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total) with stage one of: parse, chunk, embed, write."""
 
 _PARSER_MODULES = ("ingest.pdf", "ingest.markdown", "ingest.text", "ingest.loader")
-_CHUNKER_MODULES = ("ingest.chunker", "ingest.sections", "saige.sentences")
+_CHUNKER_MODULES = (
+    "ingest.chunker",
+    "ingest.sections",
+    "saige.sentences",
+    "ingest.table_sections",
+    "ingest.controls",
+)
 _EMBED_BATCH = 64
 
 

@@ -197,6 +197,10 @@ class ControlCatalogue:
                 index: dict[str, dict[str, list[Chunk]]] = {}
                 tokens = {k.token for k in self._by_idkey}
                 for chunk in self._indexed:
+                    own = self._own_control(chunk)
+                    if own is not None and own.key in self._idkey:
+                        token = self._idkey[own.key].token
+                        index.setdefault(chunk.doc_id, {}).setdefault("c:" + token, []).append(chunk)
                     heading = set(tokenize(chunk.section)) & tokens
                     body = [t for t in tokenize(chunk.text) if t in tokens]
                     for t in heading:
@@ -209,14 +213,15 @@ class ControlCatalogue:
             return self._chunk_index
 
     def chunks_for(self, control: Control) -> list[Chunk]:
-        """The chunks that hold this control: its id in the section heading, else the first id in the
-        chunk's text, else anywhere in the text (nearest page first). Needs `index_chunks` first."""
+        """The chunks that hold this control: the chunks of its table row (`Chunk.control_id`), else its id
+        in the section heading, else the first id in the chunk's text, else anywhere in the text (nearest
+        page first). Needs `index_chunks` first."""
         key = self._idkey.get(control.key)
         index = self._index() if key is not None else None
         if key is None or index is None:
             return []
         per_doc = index.get(control.doc_id, {})
-        for kind in ("h:", "t:", "b:"):
+        for kind in ("c:", "h:", "t:", "b:"):
             found = per_doc.get(kind + key.token)
             if found:
                 page = control.page_start
@@ -225,9 +230,18 @@ class ControlCatalogue:
                 return sorted(found, key=lambda c: abs((c.page_start or page) - page))
         return []
 
+    def _own_control(self, chunk: Chunk) -> Control | None:
+        """The control whose table row the chunk was made from (`Chunk.control_id`), if any."""
+        if chunk.control_id is None:
+            return None
+        return self._by_key.get(f"{chunk.doc_id}::{chunk.control_id}")
+
     def control_of(self, chunk: Chunk) -> Control | None:
-        """The control a chunk holds: the id in its heading, else the first id of its text, among the
-        controls of its document (None when it names none)."""
+        """The control a chunk holds: the row it was made from, else the id in its heading, else the first
+        id of its text, among the controls of its document (None when it names none)."""
+        own = self._own_control(chunk)
+        if own is not None:
+            return own
         doc_keys = self._by_token.get(chunk.doc_id)
         if not doc_keys:
             return None

@@ -39,8 +39,9 @@ def join_overlapping(first: str, second: str, *, max_words: int = 120) -> str:
     return first.rstrip() + " " + second.lstrip()
 
 
-def _section_key(chunk: Chunk) -> tuple[str, int, tuple[str, ...]]:
-    return (chunk.doc_id, chunk.section_order, tuple(chunk.section_path))
+def _section_key(chunk: Chunk) -> tuple[str, int, tuple[str, ...], str | None]:
+    """Chunks merge within one section and one table row: a row (`Chunk.control_id`) stays its own hit."""
+    return (chunk.doc_id, chunk.section_order, tuple(chunk.section_path), chunk.control_id)
 
 
 def _merge_run(run: list[Hit]) -> Hit:
@@ -90,7 +91,7 @@ def merge_adjacent(hits: Sequence[Hit]) -> list[Hit]:
             continue
         seen.add(h.chunk.chunk_id)
         unique.append(h)
-    groups: dict[tuple[str, int, tuple[str, ...]], list[Hit]] = {}
+    groups: dict[tuple[str, int, tuple[str, ...], str | None], list[Hit]] = {}
     for h in unique:
         groups.setdefault(_section_key(h.chunk), []).append(h)
     merged: list[Hit] = []

@@ -193,6 +193,9 @@ class Chunk(Record):
         default=None,
         description="1-based physical PDF page of page_start; printed numbers can differ (NIST front matter)",
     )
+    control_id: str | None = Field(
+        default=None, description="The printed id of the control (table row) this chunk holds, if any"
+    )
 
     @property
     def link_page(self) -> int | None:

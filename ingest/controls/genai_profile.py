@@ -25,6 +25,7 @@ _ACTION = re.compile(r"^((?:GV|MP|MS|MG)-\d+\.\d+-\d{3})\b\s*(.*)$")
 _ACTOR_TASKS = re.compile(r"^AI Actor Tasks:\s*(.*)$")
 _RISK_HEADING = re.compile(r"^2\.(\d{1,2})\.?\s+(\S.*)$")
 _HEADER = ("Action ID", "Suggested Action", ("GAI Risks", "Risks"))
+_NO_SPACE_BEFORE = re.compile(r" ([,.;:)])")  # ", copyright" on its own line joined to the line above
 _ROW_GAP = 1.45  # a gap wider than this many line pitches separates two rows
 
 
@@ -158,7 +159,7 @@ def _table_controls(parsed: ParsedDocument, table: _Table, vocab: set[str]) -> l
                     text.append(ln)
                 else:
                     risks.append(ln)
-            text.sort(key=lambda ln: -ln.y)
+            text = [ln for band in bands(text, _pitch(lines, table.columns) * 0.55) for ln in band]
             risks.sort(key=lambda ln: -ln.y)
             if ids:
                 actions.append((ids[0], text, risks, [page]))
@@ -177,7 +178,7 @@ def _table_controls(parsed: ParsedDocument, table: _Table, vocab: set[str]) -> l
                 kind="action",
                 pages=pages,
                 title=action_id,
-                statement=cell_text(text, vocab),
+                statement=_NO_SPACE_BEFORE.sub(r"\1", cell_text(text, vocab)),
                 parent_id=table.subcategory,
                 path=[*subcategory.path, action_id],
                 fields=fields + [control_field("AI Actor Tasks", t) for t in table.actor_tasks],
@@ -186,24 +187,79 @@ def _table_controls(parsed: ParsedDocument, table: _Table, vocab: set[str]) -> l
     return out
 
 
+# The 12 GAI risks as printed in the tables' "GAI Risks" column; their words are matched case-sensitively.
+_RISK_NAMES = (
+    "CBRN Information or Capabilities",
+    "Confabulation",
+    "Dangerous, Violent, or Hateful Content",
+    "Data Privacy",
+    "Environmental Impacts",
+    "Harmful Bias and Homogenization",
+    "Human-AI Configuration",
+    "Information Integrity",
+    "Information Security",
+    "Intellectual Property",
+    "Obscene, Degrading, and/or Abusive Content",
+    "Value Chain and Component Integration",
+)
+_RISK_WORDS = frozenset(w.strip(",") for name in _RISK_NAMES for w in name.split())
+_RISK_STARTS = frozenset(name.split()[0] for name in _RISK_NAMES)
+
+
+def _risk_tails(text: str) -> list[tuple[int, int]]:
+    """(end of the head, start of the tail) of each tail of `text` made only of GAI risk-name words,
+    starting at a capitalised word (after a space, or glued to a full stop: "purpose.Information") or at a
+    lowercase joining word that a risk column line can start with ("and Homogenization")."""
+    out: list[tuple[int, int]] = []
+    for i, ch in enumerate(text):
+        if i + 1 >= len(text) or not (ch == " " or (ch == "." and text[i + 1].isupper())):
+            continue
+        words = [w for w in (w.strip(";,") for w in text[i + 1 :].split()) if w]
+        if not words or not all(w in _RISK_WORDS for w in words):
+            continue
+        if words[0][0].isupper() or (len(words) > 1 and words[1][0].isupper()):
+            out.append((i + 1 if ch == "." else i, i + 1))
+    return out
+
+
 def _split_at(line: TextLine, start: float) -> list[TextLine]:
     """A line segment that runs from the action text into the risks column (the two were printed too close
-    to be told apart by their gap) split at the word nearest to the column start, by the segment's mean
-    character width. The split is approximate; it only ever applies to such merged segments."""
-    if not (line.x0 + 4 < start and line.x1 > start + 20):
+    to be told apart by their gap) split where its tail is made only of GAI risk names ("..., data Data
+    Privacy; Information Integrity;"): the tail that, set from the column start, would end where the
+    segment ends (by the segment's mean character width), else the longest tail that opens with a whole
+    risk name of two words or more. A segment that does not reach the risks column is split only after a
+    sentence that ends with risk names ("... or other rights. Intellectual Property")."""
+    if line.x0 + 4 >= start or not line.text:
         return [line]
     text = line.text
-    width = (line.x1 - line.x0) / max(len(text), 1)
-    guess = int((start - line.x0) / width)
-    spaces = [i for i, ch in enumerate(text) if ch == " "]
-    if not spaces:
+    width = (line.x1 - line.x0) / len(text)
+    crosses = line.x1 > start + 20
+    tails = _risk_tails(text)
+    best: tuple[float, int, int] | None = None
+    for head_end, tail_start in tails:
+        tail = len(text) - tail_start
+        if not crosses and not text[:head_end].endswith("."):
+            continue
+        error = abs(start + tail * width - line.x1) if crosses else 0.0
+        if crosses and error > max(12.0, 0.15 * tail * width):
+            continue
+        if best is None or error < best[0]:
+            best = (error, head_end, tail_start)
+    if best is None and crosses:
+        opening = [
+            (h, t)
+            for h, t in tails
+            if text[t:].split()[0].strip(";,") in _RISK_STARTS and len(text[t:].split()) > 1
+        ]
+        if opening:
+            best = (0.0, *opening[0])
+    if best is None:
         return [line]
-    cut = min(spaces, key=lambda i: abs(i - guess))
-    left, right = text[:cut].rstrip(), text[cut:].strip()
+    left, right = text[: best[1]].rstrip(), text[best[2] :].strip()
     if not left or not right:
         return [line]
     return [
-        line.model_copy(update={"text": left, "x1": start - 1}),
+        line.model_copy(update={"text": left, "x1": min(line.x1, start - 1)}),
         line.model_copy(update={"text": right, "x0": start}),
     ]
 

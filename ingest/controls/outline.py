@@ -11,6 +11,7 @@ from saige.sentences import split_sentences
 from saige.types import Page, ParsedDocument
 
 BULLET = "\u2022 "
+MARKERS = (BULLET, "\u2013 ")  # list markers as the PDF reader writes them (an en dash stays as printed)
 
 
 @dataclass
@@ -63,11 +64,11 @@ def statements(blocks: Sequence[tuple[Page, str]]) -> list[tuple[str, list[Page]
     out: list[tuple[str, list[Page]]] = []
     lead: int | None = None  # the statement in `out` that is collecting bullet items
     for page, text in blocks:
-        if text.startswith(BULLET):
-            item = text[len(BULLET) :].strip()
+        if text.startswith(MARKERS):
+            marker, item = text[: len(BULLET)], text[len(BULLET) :].strip()
             if lead is not None:
                 body, pages = out[lead]
-                out[lead] = (f"{body}\n{BULLET}{item}", pages if page in pages else [*pages, page])
+                out[lead] = (f"{body}\n{marker}{item}", pages if page in pages else [*pages, page])
             else:
                 out.append((item, [page]))
                 lead = len(out) - 1 if item.endswith(":") else None

@@ -20,7 +20,7 @@ from saige.types import Page, TextLine
 
 _Y_TOLERANCE = 3.0
 _X_TOLERANCE = 4.0
-_BULLET = re.compile(r"^[\u2022\u25cf\u25aa\uf0b7\uf0a7]\s*")
+_BULLET = re.compile(r"^[\u2022\u25cf\u25aa\uf0b7\uf0a7]\s*|^\u2013\s+")
 
 
 @dataclass

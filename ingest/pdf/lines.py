@@ -99,11 +99,17 @@ def _make_line(frags: list[Frag], words: frozenset[str] | set[str] = frozenset()
     line.bold = chars > 0 and bold_chars >= chars * 0.95
     if bullet:
         line.bullet = True
-        line.text = "\u2022 " + line.text
-    elif _BULLET_PREFIX.match(line.text) and len(line.text) > 2:
+        line.text = _marker(content[0].text.strip()) + line.text
+    elif (m := _BULLET_PREFIX.match(line.text)) and len(line.text) > 2:
         line.bullet = True
-        line.text = _BULLET_PREFIX.sub("\u2022 ", line.text, count=1)
+        line.text = _marker(m.group().strip()) + line.text[m.end() :]
     return line
+
+
+def _marker(glyph: str) -> str:
+    """The list marker a line starts with: an en dash as printed ("defined or \u2013 in the case of"), any
+    other bullet glyph as "\u2022"."""
+    return "\u2013 " if glyph == "\u2013" else "\u2022 "
 
 
 def _join_frags(frags: list[Frag], size: float, words: frozenset[str] | set[str] = frozenset()) -> str:

@@ -56,3 +56,19 @@ def test_merge_adjacent_chunks_of_one_section() -> None:
     assert (first.dense_score, first.bm25_score) == (0.7, 3.0)
     assert merged[1].chunk.chunk_id == "x"
     assert merged[2].chunk.chunk_id == "c3" and merged[2].merged_ids == ["c3"]
+
+
+def test_a_table_row_is_not_merged_with_its_neighbours_but_its_own_pieces_are() -> None:
+    def row(cid: str, ordinal: int, control_id: str | None) -> Hit:
+        chunk = _chunk(cid, "S", ordinal, f"{control_id}: text {cid}", 4)
+        return Hit(chunk=chunk.model_copy(update={"control_id": control_id}), score=1.0 - ordinal / 10)
+
+    hits = [
+        row("p", 0, None),
+        row("a1", 1, "GV-1.2-001"),
+        row("a2", 2, "GV-1.2-001"),
+        row("b", 3, "GV-1.2-002"),
+    ]
+    merged = merge_adjacent(hits)
+    assert [h.merged_ids for h in merged] == [["p"], ["a1", "a2"], ["b"]]
+    assert [h.chunk.control_id for h in merged] == [None, "GV-1.2-001", "GV-1.2-002"]

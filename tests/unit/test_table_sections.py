@@ -1,0 +1,98 @@
+"""Table rows as chunks: a section whose rows the catalogue parsed is chunked as prose + one part per row."""
+
+from __future__ import annotations
+
+from ingest.chunker import chunk_sections
+from ingest.table_sections import row_text, split_table_sections
+from saige.types import Control, ControlField, Section
+from tests.unit.test_chunker import DOC, words
+
+PATH = ["3. Suggested Actions", "GOVERN 1.2"]
+# The running text of a table whose rows are centred: the action text wraps around its id and risks.
+TABLE_TEXT = (
+    "GOVERN 1.2: The characteristics of trustworthy AI are integrated into policies.\n"
+    "Action ID\nSuggested Action\nGAI Risks\n"
+    "Establish transparency policies for documenting the origin of training data to advance digital\n"
+    "Data Privacy; Information\n"
+    "GV-1.2-001 content transparency, while balancing the proprietary nature of training\n"
+    "Integrity\napproaches.\n"
+    "GV-1.2-002 Establish policies to evaluate risk-relevant capabilities of GAI.\n"
+    "Information Security"
+)
+
+
+def action(control_id: str, statement: str, risks: str, page: int = 14) -> Control:
+    return Control(
+        doc_id=DOC.id,
+        control_id=control_id,
+        kind="action",
+        title=control_id,
+        statement=statement,
+        parent_id="GOVERN 1.2",
+        page_start=page,
+        page_end=page,
+        fields=[ControlField(name="GAI Risks", value=risks)],
+    )
+
+
+CONTROLS = [
+    action(
+        "GV-1.2-001",
+        "Establish transparency policies for documenting the origin of training data to advance digital "
+        "content transparency, while balancing the proprietary nature of training approaches.",
+        "Data Privacy; Information Integrity",
+    ),
+    action(
+        "GV-1.2-002",
+        "Establish policies to evaluate risk-relevant capabilities of GAI.",
+        "Information Security",
+    ),
+]
+SECTION = Section(
+    doc_id=DOC.id, heading="GOVERN 1.2", path=PATH, page_start=14, page_end=14, text=TABLE_TEXT, order=1
+)
+OTHER = Section(doc_id=DOC.id, heading="Intro", path=["Intro"], page_start=1, page_end=2, text="Prose only.")
+
+
+def test_row_text_is_id_statement_then_labelled_columns() -> None:
+    assert row_text(CONTROLS[1]) == (
+        "GV-1.2-002: Establish policies to evaluate risk-relevant capabilities of GAI.\n"
+        "GAI Risks: Information Security"
+    )
+
+
+def test_table_section_becomes_prose_then_one_part_per_row() -> None:
+    parts = split_table_sections([OTHER, SECTION], CONTROLS)
+    assert [p.control_id for p in parts] == [None, None, "GV-1.2-001", "GV-1.2-002"]
+    assert parts[0].section == OTHER  # a section without rows is unchanged
+    assert parts[1].section.text == TABLE_TEXT.split("\n")[0]  # prose before the header row
+    assert all(p.section.path == PATH for p in parts[1:])
+
+
+def test_chunks_of_rows_carry_their_control_and_never_interleave_columns() -> None:
+    chunks = chunk_sections(
+        [OTHER, SECTION], DOC, max_tokens=200, overlap=0, count_tokens=words, controls=CONTROLS
+    )
+    rows = {c.control_id: c for c in chunks if c.control_id}
+    assert set(rows) == {"GV-1.2-001", "GV-1.2-002"}
+    assert CONTROLS[0].statement in rows["GV-1.2-001"].text
+    assert "Data Privacy; Information\n" not in "\n".join(c.text for c in chunks)
+    assert [c.ordinal for c in chunks if c.section_path == PATH] == [0, 1, 2]
+
+
+def test_a_row_split_over_chunks_repeats_its_id() -> None:
+    long = action("GV-1.2-001", " ".join(f"Step {i} keeps records of the model." for i in range(40)), "Data")
+    chunks = chunk_sections([SECTION], DOC, max_tokens=60, overlap=0, count_tokens=words, controls=[long])
+    rows = [c for c in chunks if c.control_id == "GV-1.2-001"]
+    assert len(rows) > 1
+    assert all("GV-1.2-001" in c.text for c in rows)
+
+
+def test_a_row_without_its_id_in_any_section_goes_to_the_section_of_its_page() -> None:
+    stray = action("GV-9.9-001", "Never printed in the running text.", "Data", page=2)
+    parts = split_table_sections([OTHER, SECTION], [stray])
+    assert [(p.section.heading, p.control_id) for p in parts] == [
+        ("Intro", None),
+        ("Intro", "GV-9.9-001"),
+        ("GOVERN 1.2", None),
+    ]
