@@ -19,8 +19,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from saige.sentences import sentence_spans
 from ingest.table_sections import split_table_sections
+from saige.sentences import sentence_spans
 from saige.types import Chunk, Control, Document, Page, ParsedDocument, Section, stable_id
 
 TokenCounter = Callable[[str], int]
