@@ -90,7 +90,10 @@ def chunk_sections(
     ordinals: dict[int, int] = {}
     for part in split_table_sections(sections, controls):
         section = part.section
-        for chunk in _chunk_section(section, document, max_tokens, overlap, count_tokens, pages):
+        limit = max_tokens
+        if part.control_id is not None:  # room for the id repeated at the head of a continued row
+            limit -= count_tokens(f"{part.control_id} (continued): ") - count_tokens("")
+        for chunk in _chunk_section(section, document, limit, overlap, count_tokens, pages):
             if part.control_id is not None:
                 chunk.control_id = part.control_id
                 if part.control_id not in chunk.text:

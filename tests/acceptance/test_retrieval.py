@@ -104,18 +104,7 @@ def guideline_rank(engine: Saige, question: str, heading: str, k: int = 3) -> in
     return None
 
 
-# A known regression, kept visible rather than loosened: after this round's merges (dev-tuned weights, the
-# hyphen/URL and sentence changes to the chunks), "How do we vet the third-party models and libraries we
-# depend on?" ranks "Secure your supply chain" 10th, below "Design your system for security..." (strict: the
-# marker must go when it is fixed).
-_REGRESSED = pytest.mark.xfail(
-    strict=True, reason="supply-chain paraphrase ranks its guideline 10th since the round-3 merges"
-)
-
-
-@pytest.mark.parametrize(
-    "stage", [pytest.param(s, marks=_REGRESSED) if s == "Secure development" else s for s in STAGES]
-)
+@pytest.mark.parametrize("stage", STAGES)
 def test_paraphrases_find_the_guideline_in_the_top_3(real_engine: Saige, stage: str) -> None:
     results = {q: guideline_rank(real_engine, q, heading) for q, heading in PARAPHRASES[stage]}
     found = [q for q, rank in results.items() if rank is not None]

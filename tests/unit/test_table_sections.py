@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.chunker import chunk_sections
 from ingest.table_sections import row_text, split_table_sections
 from saige.types import Control, ControlField, Section
@@ -86,6 +88,18 @@ def test_a_row_split_over_chunks_repeats_its_id() -> None:
     rows = [c for c in chunks if c.control_id == "GV-1.2-001"]
     assert len(rows) > 1
     assert all("GV-1.2-001" in c.text for c in rows)
+    assert all(words(c.embed_text) <= 60 for c in chunks)
+
+
+@pytest.mark.parametrize("max_tokens", [20, 30])
+def test_the_repeated_id_fits_in_the_token_budget(max_tokens: int) -> None:
+    text = " ".join(f"Keep x x x w{i}." for i in range(40))  # five-word sentences pack a chunk to its budget
+    long = action("GV-1.2-001", text, "Data")
+    chunks = chunk_sections(
+        [SECTION], DOC, max_tokens=max_tokens, overlap=0, count_tokens=words, controls=[long]
+    )
+    assert any("(continued)" in c.text for c in chunks)
+    assert max(words(c.embed_text) for c in chunks) <= max_tokens
 
 
 def test_a_row_without_its_id_in_any_section_goes_to_the_section_of_its_page() -> None:
