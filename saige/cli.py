@@ -233,7 +233,10 @@ def ask(
 def eval_(
     questions: Annotated[
         Path | None,
-        typer.Option("--questions", help="A questions JSONL file (default: every evals/questions*.jsonl)."),
+        typer.Option(
+            "--questions",
+            help="A questions JSONL file (default: every evals/questions*.jsonl scored by section).",
+        ),
     ] = None,
     split: Annotated[
         str,
