@@ -150,6 +150,24 @@ def shot(page: Any, name: str, *, full_page: bool = False, readme: bool = False)
     return path
 
 
+def settle(page: Any) -> None:
+    """Wait until the app is not running a script (the status widget's "Running" disappears)."""
+    page.wait_for_timeout(400)
+    page.locator("[data-testid=stStatusWidget]").filter(has_text="Running").wait_for(state="hidden")
+
+
+def tick(page: Any, label: str) -> None:
+    """Tick a checkbox by its label; a click lost to a rerun that was still drawing the form is given again."""
+    box = page.get_by_role("checkbox", name=label)
+    for _ in range(3):
+        settle(page)
+        if box.is_checked():
+            return
+        page.get_by_text(label, exact=True).click()
+        settle(page)
+    assert box.is_checked(), f"{label!r} did not tick"
+
+
 def ask(page: Any, question: str) -> None:
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(question)
@@ -189,11 +207,15 @@ def test_ask_open_source_and_export_review(page: Any) -> None:
     shot(page, "04-guidelines", readme=True)
 
     page.get_by_role("tab", name="Design review").click()
+    page.get_by_label("System description").wait_for()
+    settle(page)  # a tick given while the tab's rerun is still drawing the form can be lost
     page.get_by_label("System description").fill(
         "A public API in front of an agent that files support tickets, using a hosted model."
     )
-    page.get_by_text("Offers a public API").click()
-    page.get_by_text("Agents take actions").click()
+    for trait in ("Offers a public API", "Agents take actions"):
+        tick(page, trait)
+    assert page.get_by_role("checkbox", name="Offers a public API").is_checked()
+    assert page.get_by_role("checkbox", name="Agents take actions").is_checked()
     page.get_by_role("button", name="Build review").click()
     page.get_by_text("strongly apply").first.wait_for()
     main = page.get_by_test_id("stMain")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.test_browser import browser, served_settings, server, shot  # noqa: F401  (fixtures)
+from tests.app.test_browser import browser, served_settings, server, settle, shot  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,12 +42,6 @@ def open_review_tab(page: Any, server: str) -> Any:  # noqa: F811
     page.get_by_role("tab", name="Design review").click()
     page.get_by_label("System description").wait_for()
     return page.get_by_test_id("stMain")
-
-
-def settle(page: Any) -> None:
-    """Wait until the app is not running a script (the status widget's "Running" disappears)."""
-    page.wait_for_timeout(400)
-    page.locator("[data-testid=stStatusWidget]").filter(has_text="Running").wait_for(state="hidden")
 
 
 def plain(text: str) -> str:
