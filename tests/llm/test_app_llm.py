@@ -84,6 +84,10 @@ def test_the_app_streams_the_real_answer_and_renders_no_html(
             "(c) => !document.querySelectorAll('[data-testid=stChatMessage]')[1].innerText.includes(c)",
             arg=CURSOR,
         )
+        page.wait_for_function(  # the settled answer is redrawn after the stream: wait for its mode line
+            "() => /LLM answer|extractive answer/.test("
+            "document.querySelectorAll('[data-testid=stChatMessage]')[1]?.innerText ?? '')"
+        )
         final = reply.inner_text()
         shot(page, "llm-answer")
         assert streaming.replace(CURSOR, "").strip(), "streamed text was shown"
