@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +20,7 @@ from tests.app.app_corpus import settings_env
 from tests.app.conftest import REPO
 from tests.conftest import real_corpus_dir
 from tests.guidelines_spec import ALL_GUIDELINES
+from tests.processes import free_port, stop_group, wait_healthy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,26 +37,6 @@ CHROMIUM_ARGS = [
 # The guideline headings of the Guidelines (the fixture corpus uses the same names).
 GUIDELINE_HEADINGS = ALL_GUIDELINES
 XSS_QUESTION = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1"> what about this?'
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"saige serve exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"{url} did not become healthy in {timeout:.0f} s")
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +57,7 @@ def server(served_settings: Settings) -> Iterator[str]:
 @contextmanager
 def serve(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """`saige serve` on a free port over `settings` (plus `extra_env`); stopped (its process group) on exit."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **settings_env(settings), "SAIGE_HOST": "127.0.0.1", **(extra_env or {})}
     saige = Path(sys.executable).with_name("saige")
     proc = subprocess.Popen(
@@ -93,16 +70,10 @@ def serve(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterat
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(url, proc)
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the group of the process this fixture started
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        stop_group(proc)
 
 
 @pytest.fixture(scope="module")

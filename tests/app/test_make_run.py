@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.app.conftest import REPO
+from tests.processes import free_port, stop_group
 from tests.unit.test_fresh_machine import _corpus, publishers  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
@@ -38,12 +37,6 @@ def run_recipe() -> list[list[str]]:
         assert words[0] == "$(BIN)/saige", f"unexpected step in `make run`: {line.strip()}"
         recipe.append([sys.executable, "-m", "saige.cli", *words[1:]])
     return recipe
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float = 180.0) -> bytes:
@@ -99,10 +92,4 @@ def test_make_run_reaches_a_serving_app_without_one_document(
         assert wait_for(f"{url}/_stcore/health", proc).strip() == b"ok"
         assert b"<html" in wait_for(url, proc).lower()
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        stop_group(proc)

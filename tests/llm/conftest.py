@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +25,7 @@ from tests.acceptance.conftest import real_settings  # noqa: F401  (the real-cor
 from tests.app.app_corpus import build_app_corpus, settings_env
 from tests.conftest import real_corpus_dir
 from tests.llm.model import MODEL_NAME, ModelError, pinned_gguf
+from tests.processes import free_port, stop_group
 
 REPO = Path(__file__).resolve().parents[2]
 # The prompt is the system prompt (~1,600 characters) plus five sources of at most ~1,800 characters and
@@ -55,12 +54,6 @@ class LLMServer:
             "SAIGE_LLM_MAX_TOKENS": str(MAX_TOKENS),
             "SAIGE_LLM_TIMEOUT": "300",
         }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -97,7 +90,7 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMServer]:
         import llama_cpp.server  # noqa: F401
     except ImportError:
         pytest.fail("llama-cpp-python[server] is not installed; `make test-llm` installs it", pytrace=False)
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llm-server") / "server.log"
     cmd = [
         sys.executable,
@@ -127,13 +120,7 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMServer]:
         _wait_ready(base_url, proc, log)
         yield LLMServer(base_url=base_url, model=MODEL_NAME, log=log)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the group of the process this fixture started
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        stop_group(proc)
 
 
 @pytest.fixture(scope="session")

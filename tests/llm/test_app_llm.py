@@ -5,18 +5,14 @@ wrote, nothing of it is rendered as HTML."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from saige.settings import Settings
-from tests.app.test_browser import _free_port, _wait_healthy, ask, browser, shot  # noqa: F401
-from tests.llm.conftest import REPO, LLMServer
+from tests.app.test_browser import ask, browser, serve, shot  # noqa: F401
+from tests.llm.conftest import LLMServer
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.browser]
 
@@ -26,28 +22,8 @@ CURSOR = "▌"
 
 @pytest.fixture(scope="module")
 def llm_app(llm_server: LLMServer, llm_index: Settings) -> Iterator[str]:
-    port = _free_port()
-    env = {**llm_server.env(llm_index), "SAIGE_HOST": "127.0.0.1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "saige.cli", "serve", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with serve(llm_index, extra_env=llm_server.env(llm_index)) as url:
         yield url
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the group of the process this fixture started
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
 
 
 def test_the_app_streams_the_real_answer_and_renders_no_html(
