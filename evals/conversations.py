@@ -21,11 +21,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from evals.metrics import gold_matches, normalized_set
+from evals.records import load_jsonl
 from evals.split import Split, split_of
-from saige.errors import SaigeError, first_validation_error
 from saige.types import STAGES, Answer, Turn
 
 if TYPE_CHECKING:
@@ -98,27 +98,7 @@ class Summary(BaseModel):
 
 def load_conversations(path: Path = DEFAULT_CONVERSATIONS) -> list[Conversation]:
     """Read and validate a conversations JSONL file; a bad line raises a one-line SaigeError naming it."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise SaigeError(f"{path}: cannot read conversations file ({type(exc).__name__})") from None
-    out: list[Conversation] = []
-    seen: set[str] = set()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            conv = Conversation.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise SaigeError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        except ValidationError as exc:
-            field, msg, _ = first_validation_error(exc)
-            raise SaigeError(f"{path}:{number}: field {field or '(line)'!r}: {msg}") from None
-        if conv.id in seen:
-            raise SaigeError(f"{path}:{number}: field 'id': duplicate id {conv.id!r}")
-        seen.add(conv.id)
-        out.append(conv)
-    return out
+    return load_jsonl(path, Conversation, "conversations")
 
 
 def _plain(turn: Turn) -> Turn:

@@ -23,11 +23,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from evals.records import load_jsonl
 from evals.split import Split, split_of
 from retrieval.identifiers import IdKey, find_mentions, parse_id
-from saige.errors import SaigeError, first_validation_error
+from saige.errors import SaigeError
 from saige.types import Chunk, Control, ControlMatch
 
 if TYPE_CHECKING:
@@ -72,26 +73,7 @@ class IdentifierQuestion(BaseModel):
 
 def load_identifier_questions(path: Path = DEFAULT_FILE) -> list[IdentifierQuestion]:
     """Read and validate the file; a bad line raises a one-line SaigeError naming the line and field."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise SaigeError(f"{path}: cannot read identifier questions ({type(exc).__name__})") from None
-    out: list[IdentifierQuestion] = []
-    seen: set[str] = set()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            q = IdentifierQuestion.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise SaigeError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        except ValidationError as exc:
-            field, msg, _ = first_validation_error(exc)
-            raise SaigeError(f"{path}:{number}: field {field or '(line)'!r}: {msg}") from None
-        if q.id in seen:
-            raise SaigeError(f"{path}:{number}: field 'id': duplicate id {q.id!r}")
-        seen.add(q.id)
-        out.append(q)
+    out = load_jsonl(path, IdentifierQuestion, "identifier questions")
     if not out:
         raise SaigeError(f"{path}: no questions")
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Protocol, TypeVar, cast, get_args
 
 from pydantic import (
     BaseModel,
@@ -141,16 +141,24 @@ def question_files(folder: Path = EVALS_DIR) -> list[Path]:
     return sorted(files, key=lambda p: (p != folder / "questions.jsonl", p.name))
 
 
-def load_questions(path: Path) -> list[EvalQuestion]:
-    """Read and validate a questions JSONL file; a bad line raises a one-line SaigeError naming it."""
+class _Identified(Protocol):
+    id: str
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+def load_jsonl(path: Path, model: type[Item], what: str) -> list[Item]:
+    """Read a JSONL file of `model` records, one JSON object a line, each with a unique `id`; a bad line
+    raises a one-line SaigeError naming the file, the line and the field. `what` names the file's kind in
+    the messages ("questions", "conversations")."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise SaigeError(f"{path}: questions file not found") from None
+        raise SaigeError(f"{path}: {what} file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SaigeError(f"{path}: cannot read questions file ({type(exc).__name__})") from None
-    name = set_name(path)
-    questions: list[EvalQuestion] = []
+        raise SaigeError(f"{path}: cannot read {what} file ({type(exc).__name__})") from None
+    items: list[Item] = []
     seen: dict[str, int] = {}
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -162,16 +170,24 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         if not isinstance(data, dict):
             raise SaigeError(f"{path}:{number}: expected a JSON object")
         try:
-            q = EvalQuestion.model_validate(data)
+            item = model.model_validate(data)
         except ValidationError as exc:
             field, msg, _ = first_validation_error(exc)
             raise SaigeError(f"{path}:{number}: field {field or '(line)'!r}: {msg}") from None
-        if q.id in seen:
+        item_id = cast(_Identified, item).id
+        if item_id in seen:
             raise SaigeError(
-                f"{path}:{number}: field 'id': duplicate id {q.id!r} (first on line {seen[q.id]})"
+                f"{path}:{number}: field 'id': duplicate id {item_id!r} (first on line {seen[item_id]})"
             )
-        seen[q.id] = number
-        questions.append(q.with_set(name))
+        seen[item_id] = number
+        items.append(item)
+    return items
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """Read and validate a questions JSONL file; a bad line raises a one-line SaigeError naming it."""
+    name = set_name(path)
+    questions = [q.with_set(name) for q in load_jsonl(path, EvalQuestion, "questions")]
     if not questions:
         raise SaigeError(f"{path}: no questions")
     return questions
