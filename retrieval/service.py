@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 
 from retrieval.answer import NOT_COVERED, abstain_answer
 from retrieval.composer import compose_answer
@@ -74,9 +75,13 @@ class Saige:
         self._log_lock = threading.Lock()
         self._catalogue = _catalogue(self.engine.chunks, self._documents)
         self._staged_docs: frozenset[str] | None = None  # documents that sort guidance into the stages
-        # Words that only name a document ("singapor", "cisa"): document-name terms no heading uses.
+
+    @cached_property
+    def _doc_terms(self) -> frozenset[str]:
+        """Words that only name a document ("singapor", "cisa"): document-name terms no heading uses. Only
+        follow-up planning needs them, so they are worked out on the first question, not at start-up."""
         headings = {t for c in self.engine.chunks for p in c.section_path for t in tokenize(p)}
-        self._doc_terms = self.engine.namer.name_terms - headings
+        return frozenset(self.engine.namer.name_terms - headings)
 
     @classmethod
     def from_settings(
