@@ -92,6 +92,17 @@ def is_followup(question: str, history: Sequence[Turn]) -> bool:
     return not topic
 
 
+def _distinct(text: str) -> str:
+    """The words of `text` in order, each once ("protect model protect model" -> "protect model")."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for w in text.split():
+        if w.lower() not in seen:
+            seen.add(w.lower())
+            out.append(w)
+    return " ".join(out)
+
+
 def topic_of(question: str, *, drop_stage: bool = False) -> str:
     """The topic phrase of a question: its content words in order ("securing supply chain")."""
     out = _content_words(question)
@@ -389,12 +400,22 @@ def plan_followup(
     stage = named_stage(question)
     if short and stage is not None and leans and _audience(question) is None:
         extra = " ".join(new_words)
-        # The analogous guideline: the topic, and what the section already given is about, in that stage.
-        about = topic_of(sections[0].section, drop_stage=True) if sections and not new_words else ""
-        query = " ".join(f"{extra} {topic} {about}".split()) or question
+        # The analogous guideline: the topic, and what the section already given is about, in that stage;
+        # when the question adds nothing of its own, the guideline of that stage nearest the one given.
+        like = sections[0] if sections and not new_words else None
+        about = topic_of(like.section, drop_stage=True) if like is not None else ""
+        query = _distinct(f"{extra} {topic} {about}") or question
         query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or query
         exclude = sections if not new_words else []
-        return FollowupPlan(kind="analogous", query=query, stage=stage, exclude=exclude, previous=sections)
+        return FollowupPlan(
+            kind="analogous",
+            query=query,
+            stage=stage,
+            exclude=exclude,
+            previous=sections,
+            topic=_distinct(f"{extra} {topic}"),
+            like=like,
+        )
     audience = _audience(question) if short else None
     if audience is not None and topic:
         query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or f"{topic} {audience}"

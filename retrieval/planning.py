@@ -16,6 +16,9 @@ from saige.errors import SaigeError
 from saige.types import STAGES, Chunk, Document, FollowupPlan, Hit, SectionRef, Turn, normalize_heading
 
 SectionKey = tuple[str, tuple[str, ...]]
+# How much of a section (heading, then text) is compared to find its counterpart in another stage: the
+# opening of a guideline says what it is about (the query encoder reads about 300 words at most).
+COUNTERPART_CHARS = 1500
 
 
 class Search(Protocol):
@@ -33,6 +36,9 @@ class Sections:
         self._parts: dict[SectionKey, list[Chunk]] = {}
         for c in chunks:
             self._parts.setdefault((c.doc_id, tuple(c.section_path)), []).append(c)
+
+    def has(self, ref: SectionRef) -> bool:
+        return ref.key in self._parts
 
     def _ordered(self, key: SectionKey) -> list[Chunk]:
         return sorted(self._parts.get(key, []), key=lambda c: (c.section_order, c.ordinal))
@@ -74,15 +80,28 @@ class FollowupPlanner:
         sections: Sections,
     ) -> None:
         self._chunks = chunks
+        self._documents = documents
         self._name_terms = name_terms
         self._search = search
         self.sections = sections
         self.catalogue = section_catalogue(chunks, documents)
 
     @cached_property
+    def _stage_docs(self) -> dict[str, list[str]]:
+        """For each lifecycle stage, the documents that sort guidance into it, most authoritative first."""
+        rank = {
+            d: i for i, d in enumerate(sorted(self._documents, key=lambda d: -self._documents[d].priority))
+        }
+        out: dict[str, list[str]] = {}
+        for c in self._chunks:
+            if c.stage in STAGES and c.doc_id not in out.setdefault(c.stage, []):
+                out[c.stage].append(c.doc_id)
+        return {stage: sorted(ids, key=lambda d: rank.get(d, len(rank))) for stage, ids in out.items()}
+
+    @cached_property
     def _staged_docs(self) -> frozenset[str]:
         """The documents that sort their guidance into the lifecycle stages."""
-        return frozenset(c.doc_id for c in self._chunks if c.stage in STAGES)
+        return frozenset(d for ids in self._stage_docs.values() for d in ids)
 
     @cached_property
     def doc_terms(self) -> frozenset[str]:
@@ -166,6 +185,10 @@ class FollowupPlanner:
         hits = [h for h in found.hits if keep(h)] or found.hits
         if plan.audience:
             hits = audience_first(hits, plan.audience)
+        if plan.like is not None and plan.stage is not None:
+            near = [h for h in self._counterparts(plan.like, plan.stage, k + len(excluded), docs) if keep(h)]
+            taken = {_key(h) for h in near}
+            hits = [*near, *(h for h in hits if _key(h) not in taken)]
         hits = [h.model_copy(update={"rank": i}) for i, h in enumerate(hits[:k], 1)]
         return SearchResult(
             query=found.query,
@@ -177,6 +200,18 @@ class FollowupPlanner:
             unknown_entities=found.unknown_entities,
             entity_coverage=found.entity_coverage,
         )
+
+    def _counterparts(self, like: SectionRef, stage: str, k: int, docs: Sequence[str] | None) -> list[Hit]:
+        """The guidelines of `stage` nearest in meaning to the section `like` (its heading and text), within
+        one document's lifecycle: `like`'s own document when it sorts guidance into that stage, else the
+        most authoritative document that does. Empty when no document has the stage or `docs` excludes it."""
+        staged = self._stage_docs.get(stage, ())
+        home = like.doc_id if like.doc_id in staged else next(iter(staged), None)
+        if home is None or (docs and home not in docs):
+            return []
+        text = self.sections.text(like.doc_id, like.section_path) if self.sections.has(like) else ""
+        query = f"{like.section}\n{text}"[:COUNTERPART_CHARS]
+        return self._search(query, k=k, docs=[home], stage=stage, mode="dense").hits
 
     def staged_counterpart(self, ref: SectionRef, query: str, docs: Sequence[str] | None) -> Hit | None:
         """For "which stage?" about a section of a document without the lifecycle stages: its counterpart

@@ -82,6 +82,17 @@ def test_another_stage_asks_for_the_analogous_guideline_there() -> None:
     )
 
 
+def test_another_stage_alone_seeks_the_counterpart_of_the_guideline_just_given() -> None:
+    plan = plan_followup("What about during development?", WEIGHTS, CATALOGUE)
+    assert plan.like == PROTECT  # the guideline of the new stage nearest this one is sought
+    words = plan.query.lower().split()
+    assert len(words) == len(set(words))  # topic and heading words, each once
+    assert plan.topic and "weights" in plan.topic and "continuously" not in plan.topic
+    # A follow-up that brings a topic of its own searches for it instead.
+    own = plan_followup("What about data poisoning during development?", WEIGHTS, CATALOGUE)
+    assert own.kind == "analogous" and own.like is None and "poisoning" in own.query
+
+
 def test_another_audience_keeps_the_topic_and_names_the_audience() -> None:
     plan = plan_followup("What about for users?", WEIGHTS, CATALOGUE)
     assert plan.kind == "analogous" and plan.audience == "users" and plan.stage is None
