@@ -92,6 +92,11 @@ def is_followup(question: str, history: Sequence[Turn]) -> bool:
     return not topic
 
 
+def _unnumbered(heading: str) -> str:
+    """A heading without its leading section number ("2.1. Secure the supply chain" -> "Secure the ...")."""
+    return re.sub(r"^\s*(?:\d+[.)]?)+\s*", "", heading)
+
+
 def _distinct(text: str) -> str:
     """The words of `text` in order, each once ("protect model protect model" -> "protect model")."""
     seen: set[str] = set()
@@ -403,7 +408,8 @@ def plan_followup(
         # The analogous guideline: the topic, and what the section already given is about, in that stage;
         # when the question adds nothing of its own, the guideline of that stage nearest the one given.
         like = sections[0] if sections and not new_words else None
-        about = topic_of(like.section, drop_stage=True) if like is not None else ""
+        # A heading's numbering ("2.1.") is not what it is about.
+        about = topic_of(_unnumbered(like.section), drop_stage=True) if like is not None else ""
         query = _distinct(f"{extra} {topic} {about}") or question
         query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or query
         exclude = sections if not new_words else []

@@ -93,6 +93,18 @@ def test_another_stage_alone_seeks_the_counterpart_of_the_guideline_just_given()
     assert own.kind == "analogous" and own.like is None and "poisoning" in own.query
 
 
+def test_a_headings_numbering_is_not_carried_into_the_analogous_query() -> None:
+    numbered = SectionRef(
+        doc_id="csa",
+        section="2.1. Secure the supply chain",
+        section_path=["2. DEVELOPMENT", "2.1. Secure the supply chain"],
+    )
+    history = structured("What does the CSA guidance say about suppliers?", numbered)
+    plan = plan_followup("What about at deployment?", history, [*CATALOGUE, numbered])
+    assert plan.like == numbered and "chain" in plan.query.split()
+    assert not any(w.strip(".").isdigit() for w in plan.query.split())
+
+
 def test_another_audience_keeps_the_topic_and_names_the_audience() -> None:
     plan = plan_followup("What about for users?", WEIGHTS, CATALOGUE)
     assert plan.kind == "analogous" and plan.audience == "users" and plan.stage is None
