@@ -285,10 +285,11 @@ def _pick(items: Sequence[SectionRef], index: int) -> SectionRef | None:
 
 
 def _new_topic(question: str) -> list[str]:
-    """Words of the question that bring a topic of their own (not stage, meta or audience words)."""
+    """Words of the question that bring a topic of their own (not stage, meta or audience words; "after" and
+    "post" in "after/post deployment" name a stage too)."""
     return [
         w
-        for w in _content_words(question)
+        for w in _content_words(_AFTER_DEPLOY_RE.sub(" deployment ", question))
         if not w.isdigit()
         and w not in _STAGE_WORDS
         and w not in _META_WORDS

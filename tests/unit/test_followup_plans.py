@@ -88,6 +88,8 @@ def test_another_stage_alone_seeks_the_counterpart_of_the_guideline_just_given()
     words = plan.query.lower().split()
     assert len(words) == len(set(words))  # topic and heading words, each once
     assert plan.topic and "weights" in plan.topic and "continuously" not in plan.topic
+    post = plan_followup("And post-deployment?", WEIGHTS, CATALOGUE)
+    assert post.stage == "Secure operation and maintenance" and post.like == PROTECT
     # A follow-up that brings a topic of its own searches for it instead.
     own = plan_followup("What about data poisoning during development?", WEIGHTS, CATALOGUE)
     assert own.kind == "analogous" and own.like is None and "poisoning" in own.query
