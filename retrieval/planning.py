@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Protocol
 
-from retrieval.followup import Rewriter, audience_first, path_stage, plan_followup, staged_counterpart
+from retrieval.followup import Rewriter, audience_first, plan_followup
 from retrieval.fusion import join_overlapping
+from retrieval.lifecycle import path_stage, staged_counterpart
 from retrieval.search import SearchResult
 from retrieval.tokenize import tokenize
 from saige.errors import SaigeError

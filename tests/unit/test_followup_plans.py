@@ -3,7 +3,8 @@ analogous stage or audience, and failed turns that never poison the next questio
 
 from __future__ import annotations
 
-from retrieval.followup import named_stage, other_documents_dropped, path_stage, plan_followup
+from retrieval.followup import other_documents_dropped, plan_followup
+from retrieval.lifecycle import named_stage, path_stage
 from retrieval.turns import answer_points, answer_sections, answered_history, failed
 from saige.types import AnswerPoint, SectionRef, Turn
 
