@@ -25,7 +25,7 @@ from retrieval.answer import (
     strip_reference_marks,
 )
 from retrieval.citations import make_citation, sentence_spans
-from retrieval.followup import path_stage
+from retrieval.lifecycle import path_stage
 from saige.types import STAGES, AnswerPoint, Chunk, Document, FollowupPlan, Hit, normalize_heading
 
 EXPAND_TOP_POINTS = 6

@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from retrieval.lifecycle import AFTER_DEPLOY_RE, STAGE_OF_WORD, STAGE_WORDS, named_stage
 from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, tokenize, words, wordset
 from retrieval.turns import (
     answer_points,
     answer_sections,
     answered_history,
 )
-from saige.types import STAGES, FollowupKind, FollowupPlan, Hit, SectionRef, Turn
+from saige.types import FollowupKind, FollowupPlan, Hit, SectionRef, Turn
 
 # Continuation cues at the start of a question, longest first.
 _CUES = (
@@ -47,13 +48,6 @@ _ANAPHOR_RE = re.compile(
     r"|\b(?:that|this|there|such)\b(?=\s*(?:$|[?.,!;:]|(?:in|at|for|on|during|with|to|too|also|as well|"
     r"again|apply|applies|mean|means)\b))",
     re.IGNORECASE,
-)
-# Words that only name a lifecycle stage or a phase: a question made of these and stop words has no topic.
-_STAGE_WORDS = wordset(
-    """
-    design designing development developing develop deployment deploying deploy deployed operation operations
-    operating operate maintenance maintaining stage stages phase phases lifecycle secure time step steps
-    """
 )
 _QUESTION_WORDS = wordset("what which who whom whose when where why how")
 MAX_FOLLOWUP_TERMS = 5
@@ -88,15 +82,31 @@ def is_followup(question: str, history: Sequence[Turn]) -> bool:
         return False
     if _ANAPHOR_RE.search(question):
         return True
-    topic = [w for w in _content_words(question) if w not in _STAGE_WORDS]
+    topic = [w for w in _content_words(question) if w not in STAGE_WORDS]
     return not topic
+
+
+def _unnumbered(heading: str) -> str:
+    """A heading without its leading section number ("2.1. Secure the supply chain" -> "Secure the ...")."""
+    return re.sub(r"^\s*(?:\d+[.)]?)+\s*", "", heading)
+
+
+def _distinct(text: str) -> str:
+    """The words of `text` in order, each once ("protect model protect model" -> "protect model")."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for w in text.split():
+        if w.lower() not in seen:
+            seen.add(w.lower())
+            out.append(w)
+    return " ".join(out)
 
 
 def topic_of(question: str, *, drop_stage: bool = False) -> str:
     """The topic phrase of a question: its content words in order ("securing supply chain")."""
     out = _content_words(question)
     if drop_stage:
-        out = [w for w in out if w not in _STAGE_WORDS]
+        out = [w for w in out if w not in STAGE_WORDS]
     return " ".join(out)
 
 
@@ -107,7 +117,7 @@ def resolve_rule(question: str, history: Sequence[Turn]) -> str:
         return question
     previous = resolve_rule(history[idx].content, history[:idx])
     rest = _CUE_RE.sub("", question, count=1).strip()
-    has_stage = any(w in _STAGE_WORDS for w in _content_words(rest))
+    has_stage = any(w in STAGE_WORDS for w in _content_words(rest))
     topic = topic_of(previous, drop_stage=has_stage)
     if not topic:
         return question
@@ -191,61 +201,9 @@ _STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
 _MORE_WORDS = wordset(
     "expand elaborate elaboration detail details detailed depth deeper more further continue"
 )
-# Words that name one lifecycle stage. "after/post deployment" is operation.
-_STAGE_OF_WORD = {
-    **dict.fromkeys(("design", "designing", "designed", "planning"), "Secure design"),
-    **dict.fromkeys(
-        ("development", "develop", "developing", "developed", "build", "building", "training"),
-        "Secure development",
-    ),
-    **dict.fromkeys(
-        ("deployment", "deploy", "deploying", "deployed", "release", "releasing", "launch", "launching"),
-        "Secure deployment",
-    ),
-    **dict.fromkeys(
-        (
-            "operation",
-            "operations",
-            "operating",
-            "operational",
-            "operate",
-            "maintenance",
-            "maintain",
-            "maintaining",
-            "live",
-            "production",
-            "runtime",
-        ),
-        "Secure operation and maintenance",
-    ),
-}
-_AFTER_DEPLOY_RE = re.compile(
-    r"\b(?:after|post)[\s-]*(?:the\s+)?(?:deploy|deployment|deploying|release)\b", re.I
-)
 _AUDIENCE_RE = re.compile(
     r"\bfor\s+(?:the\s+|our\s+|my\s+|your\s+)?([a-z][\w\s'-]{1,80}?)\s*[?.!]*\s*$", re.I
 )
-
-
-def named_stage(text: str) -> str | None:
-    """The lifecycle stage a question names ("during development", "once it is live"), if exactly one."""
-    if _AFTER_DEPLOY_RE.search(text):
-        return "Secure operation and maintenance"
-    found = {_STAGE_OF_WORD[w] for w in words(text) if w in _STAGE_OF_WORD}
-    return found.pop() if len(found) == 1 else None
-
-
-def path_stage(section_path: Sequence[str]) -> str | None:
-    """The lifecycle stage that a section's own part heading names, for a document that does not sort its
-    guidance into the four stages but has parts such as "4. OPERATIONS AND MAINTENANCE": an ancestor heading
-    made only of stage words."""
-    for part in reversed(section_path[:-1]):
-        said = [w for w in words(part) if not w.isdigit() and w not in STOP_WORDS]
-        if said and all(w in _STAGE_OF_WORD or w in _STAGE_WORDS for w in said):
-            stage = named_stage(part)
-            if stage is not None:
-                return stage
-    return None
 
 
 def _ordinal(question: str) -> tuple[int, bool] | None:
@@ -269,14 +227,15 @@ def _pick(items: Sequence[SectionRef], index: int) -> SectionRef | None:
 
 
 def _new_topic(question: str) -> list[str]:
-    """Words of the question that bring a topic of their own (not stage, meta or audience words)."""
+    """Words of the question that bring a topic of their own (not stage, meta or audience words; "after" and
+    "post" in "after/post deployment" name a stage too)."""
     return [
         w
-        for w in _content_words(question)
+        for w in _content_words(AFTER_DEPLOY_RE.sub(" deployment ", question))
         if not w.isdigit()
-        and w not in _STAGE_WORDS
+        and w not in STAGE_WORDS
         and w not in _META_WORDS
-        and w not in _STAGE_OF_WORD
+        and w not in STAGE_OF_WORD
         and w not in _STAGE_QUESTION
     ]
 
@@ -312,27 +271,6 @@ def audience_first(hits: Sequence[Hit], audience: str) -> list[Hit]:
         return (not named, -len(every & heading) if named else 0, h.rank)
 
     return sorted(hits, key=key)
-
-
-# Heading words too general to make two guidelines counterparts ("AI", "system", "secure").
-_GENERIC_HEADING = frozenset(
-    tokenize("ai system systems model models security secure securing principle guidance organisation")
-)
-
-
-def staged_counterpart(ref: SectionRef, hits: Sequence[Hit]) -> Hit | None:
-    """The counterpart of a section (of a document without the lifecycle stages) among `hits`: the first
-    guideline that has a stage and whose heading shares a specific word with the section's heading
-    ("4.4. Establish a vulnerability disclosure process" -> "Develop a vulnerability disclosure process").
-    None when no heading matches: the stage is then not guessed from a loosely related guideline."""
-    own = {t for t in tokenize(ref.section) if not t.isdigit()} - _GENERIC_HEADING
-    for h in hits:
-        c = h.chunk
-        if c.stage not in STAGES or len(c.section_path) < 2 or (c.doc_id, tuple(c.section_path)) == ref.key:
-            continue
-        if own & set(tokenize(c.section)):
-            return h
-    return None
 
 
 def other_documents_dropped(resolved: str, question: str, doc_terms: frozenset[str]) -> str:
@@ -389,12 +327,23 @@ def plan_followup(
     stage = named_stage(question)
     if short and stage is not None and leans and _audience(question) is None:
         extra = " ".join(new_words)
-        # The analogous guideline: the topic, and what the section already given is about, in that stage.
-        about = topic_of(sections[0].section, drop_stage=True) if sections and not new_words else ""
-        query = " ".join(f"{extra} {topic} {about}".split()) or question
+        # The analogous guideline: the topic, and what the section already given is about, in that stage;
+        # when the question adds nothing of its own, the guideline of that stage nearest the one given.
+        like = sections[0] if sections and not new_words else None
+        # A heading's numbering ("2.1.") is not what it is about.
+        about = topic_of(_unnumbered(like.section), drop_stage=True) if like is not None else ""
+        query = _distinct(f"{extra} {topic} {about}") or question
         query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or query
         exclude = sections if not new_words else []
-        return FollowupPlan(kind="analogous", query=query, stage=stage, exclude=exclude, previous=sections)
+        return FollowupPlan(
+            kind="analogous",
+            query=query,
+            stage=stage,
+            exclude=exclude,
+            previous=sections,
+            topic=_distinct(f"{extra} {topic}"),
+            like=like,
+        )
     audience = _audience(question) if short else None
     if audience is not None and topic:
         query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or f"{topic} {audience}"

@@ -322,6 +322,10 @@ class FollowupPlan(Record):
     )
     previous: list[SectionRef] = Field(default_factory=list, description="Sections of the last answer")
     topic: str = Field(default="", description="The conversation's topic words this plan carries on")
+    like: SectionRef | None = Field(
+        default=None,
+        description="The section whose counterpart in `stage` is sought (analogous, when nothing new is asked)",
+    )
 
 
 class Answer(Record):

@@ -13,11 +13,13 @@ from evals.conversations import DEFAULT_CONVERSATIONS, Conversation, load_conver
 from evals.split import split_of
 from retrieval.answer import not_a_point, question_intent
 from retrieval.service import Saige
+from retrieval.store import MemoryStore
 from saige.errors import SaigeError
 from saige.history import conversation_record, load_history, parse_history
 from saige.settings import Settings
 from saige.types import Answer, AnswerPoint, Document
 from tests.conftest import HashEmbedder
+from tests.fakes import GUIDELINES, ML_PRINCIPLES, tiny_chunks, tiny_documents
 from tests.unit.test_service import make_engine
 
 
@@ -67,6 +69,44 @@ def test_another_stage_gives_the_analogous_guideline_not_the_same_one(engine: Sa
     assert other.followup == "analogous" and not other.abstained
     assert other.hits and all(h.chunk.stage == "Secure design" for h in other.hits)
     assert "In the **Secure design** stage" in other.answer
+
+
+def test_another_stage_answers_with_the_counterpart_in_the_same_documents_lifecycle(
+    data_dir: Path, fake_embedder: HashEmbedder
+) -> None:
+    # Two candidates in the operation stage: the Guidelines' own guideline whose text is nearest the one given
+    # (incidents, lessons), and another document's section whose heading repeats the question's words.
+    extra = [
+        (
+            GUIDELINES,
+            "Secure operation and maintenance",
+            ["Secure operation and maintenance", "Collect and share lessons learned"],
+            (19, 19),
+            [
+                "Security events are inevitable: you share your escalation and remediation experience, "
+                "and your scenarios are reassessed as the system and wider research evolves."
+            ],
+        ),
+        (
+            ML_PRINCIPLES,
+            "Secure operation and maintenance",
+            ["Secure operation and maintenance", "Keep incident response plans up to date"],
+            (22, 22),
+            ["Incident response plans are kept up to date for models in use."],
+        ),
+    ]
+    store = MemoryStore()
+    chunks = tiny_chunks(extra)
+    store.add(chunks, fake_embedder.embed([c.embed_text for c in chunks]))
+    engine = Saige(Settings(data_dir=data_dir, abstain_dense=0.25), fake_embedder, store, tiny_documents())
+    first, live = converse(
+        engine, "How should incident response plans be kept up to date?", "What about once it is live?"
+    )
+    assert first.points[0].section == "Develop incident management procedures"
+    assert live.followup == "analogous" and not live.abstained
+    assert live.hits[0].chunk.section == "Collect and share lessons learned"
+    assert "Keep incident response plans up to date" in [h.chunk.section for h in live.hits]  # still related
+    assert all(h.chunk.stage == "Secure operation and maintenance" for h in live.hits)
 
 
 def test_a_failed_turn_does_not_poison_the_next(engine: Saige) -> None:

@@ -3,7 +3,8 @@ analogous stage or audience, and failed turns that never poison the next questio
 
 from __future__ import annotations
 
-from retrieval.followup import named_stage, other_documents_dropped, path_stage, plan_followup
+from retrieval.followup import other_documents_dropped, plan_followup
+from retrieval.lifecycle import named_stage, path_stage
 from retrieval.turns import answer_points, answer_sections, answered_history, failed
 from saige.types import AnswerPoint, SectionRef, Turn
 
@@ -80,6 +81,31 @@ def test_another_stage_asks_for_the_analogous_guideline_there() -> None:
     assert plan_followup("What about once it is live?", WEIGHTS, CATALOGUE).stage == (
         "Secure operation and maintenance"
     )
+
+
+def test_another_stage_alone_seeks_the_counterpart_of_the_guideline_just_given() -> None:
+    plan = plan_followup("What about during development?", WEIGHTS, CATALOGUE)
+    assert plan.like == PROTECT  # the guideline of the new stage nearest this one is sought
+    words = plan.query.lower().split()
+    assert len(words) == len(set(words))  # topic and heading words, each once
+    assert plan.topic and "weights" in plan.topic and "continuously" not in plan.topic
+    post = plan_followup("And post-deployment?", WEIGHTS, CATALOGUE)
+    assert post.stage == "Secure operation and maintenance" and post.like == PROTECT
+    # A follow-up that brings a topic of its own searches for it instead.
+    own = plan_followup("What about data poisoning during development?", WEIGHTS, CATALOGUE)
+    assert own.kind == "analogous" and own.like is None and "poisoning" in own.query
+
+
+def test_a_headings_numbering_is_not_carried_into_the_analogous_query() -> None:
+    numbered = SectionRef(
+        doc_id="csa",
+        section="2.1. Secure the supply chain",
+        section_path=["2. DEVELOPMENT", "2.1. Secure the supply chain"],
+    )
+    history = structured("What does the CSA guidance say about suppliers?", numbered)
+    plan = plan_followup("What about at deployment?", history, [*CATALOGUE, numbered])
+    assert plan.like == numbered and "chain" in plan.query.split()
+    assert not any(w.strip(".").isdigit() for w in plan.query.split())
 
 
 def test_another_audience_keeps_the_topic_and_names_the_audience() -> None:
