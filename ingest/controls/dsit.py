@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.controls.common import doc_vocabulary, field, make_control
-from ingest.controls.table import Row, bands, cell_items, cell_text, read_rows
+from ingest.controls.table import Row, cell_items, cell_text, read_rows
 from ingest.text import join_lines, normalize_space
 from saige.types import Control, ControlField, Page, ParsedDocument, TextLine
 
@@ -28,7 +28,8 @@ _BULLET = re.compile(r"^[\u2022\u25cf\u25aa\uf0b7\uf0a7]\s*")
 _PRINCIPLE = re.compile(r"^Principle (\d{1,2}):\s*(.+)$")
 _PROVISION = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(\S.*)$")
 _SCENARIO = re.compile(
-    r"^(?:\d\.\s*)?(Chatbot App|ML Fraud Detection|LLM Platform|Open-Access LLM Model)\s*:\s*", re.IGNORECASE
+    r"^(?:\d\.\s*)?(Chatbot App|ML Fraud Detection|LLM Platform|Open-Access LLM Model)\s*[:.]\s*",
+    re.IGNORECASE,
 )
 _SCENARIO_NAMES = {
     "chatbot app": "Chatbot App",
@@ -36,6 +37,7 @@ _SCENARIO_NAMES = {
     "llm platform": "LLM Platform",
     "open-access llm model": "Open-Access LLM Model",
 }
+_TITLE = re.compile(r"^([A-Z][^:.;,]{2,80}?):\s")
 _MIN_LINES = 3  # lines that share a left edge before it counts as a column's
 _COLUMN_SPAN = 20.0  # left edges this close belong to one column (bullets, their wrapped lines)
 
@@ -193,11 +195,11 @@ def _provision(parsed: ParsedDocument, row: Row, names: dict[str, str], vocab: s
 
 def _measures(lines: Sequence[TextLine], vocab: set[str]) -> list[ControlField]:
     """The example measures: each measure's text, then its scenario examples. A new measure starts at a
-    line that is not a scenario, after a scenario, past a gap wider than the line pitch or in bold (a
-    measure's title)."""
+    line that is not a scenario, after a scenario, past a gap wider than the line pitch, in bold or opening
+    with a title ("Apply Vulnerability Management: ..."), or at such a title past a gap."""
     if not lines:
         return []
-    ordered = [ln for band in bands(lines, 1.0) for ln in band]
+    ordered = list(lines)  # reading order as the row was read: page by page, top to bottom
     pitch = _pitch(ordered)
     items: list[tuple[str, list[str]]] = []
     previous: TextLine | None = None
@@ -206,15 +208,26 @@ def _measures(lines: Sequence[TextLine], vocab: set[str]) -> list[ControlField]:
         m = _SCENARIO.match(text)
         gap = previous is not None and previous.y - line.y > pitch * 1.3
         after_scenario = bool(items) and items[-1][0] != "Example measure"
+        titled = _titled(text)
         if m:
             name = _SCENARIO_NAMES[m.group(1).lower()]
             items.append((f"Example measures: {name}", [text[m.end() :]]))
-        elif not items or (after_scenario and (gap or line.bold)):
+        elif not items or (after_scenario and (gap or line.bold or titled)) or (titled and gap):
             items.append(("Example measure", [text]))
         else:
             items[-1][1].append(text)
         previous = line
     return [field(name, join_lines(parts, vocab)) for name, parts in items]
+
+
+def _titled(text: str) -> bool:
+    """A measure's own title opens the line: a few capitalised words and a colon ("Apply Vulnerability
+    Management: Implement ...", "Document Justification for Untrusted Components: ...")."""
+    m = _TITLE.match(text)
+    if m is None:
+        return False
+    words = m.group(1).split()
+    return len(words) >= 2 and sum(w[:1].isupper() for w in words) * 3 >= len(words) * 2
 
 
 def _pitch(lines: Sequence[TextLine]) -> float:
