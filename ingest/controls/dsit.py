@@ -77,7 +77,7 @@ def build(parsed: ParsedDocument) -> list[Control]:
     for table in tables(parsed.pages):
         rows = read_rows(
             table.pages,
-            lambda page, table=table: table.columns,  # type: ignore[misc]
+            lambda page, table=table: table.columns,
             lambda line: bool(_PROVISION.match(normalize_space(line.text))),
             key_column=0,
         )
