@@ -50,6 +50,13 @@ class Table:
     pages: list[Page]
     columns: list[float]
 
+    def columns_of(self, page: Page) -> list[float]:
+        return self.columns
+
+
+def _starts_row(line: TextLine) -> bool:
+    return bool(_PROVISION.match(normalize_space(line.text)))
+
 
 def build(parsed: ParsedDocument) -> list[Control]:
     vocab = doc_vocabulary(parsed)
@@ -75,12 +82,7 @@ def build(parsed: ParsedDocument) -> list[Control]:
         )
     seen: set[str] = set()
     for table in tables(parsed.pages):
-        rows = read_rows(
-            table.pages,
-            lambda page, table=table: table.columns,
-            lambda line: bool(_PROVISION.match(normalize_space(line.text))),
-            key_column=0,
-        )
+        rows = read_rows(table.pages, table.columns_of, _starts_row, key_column=0)
         for row in rows:
             control = _provision(parsed, row, names, vocab)
             if control is not None and control.control_id not in seen:
