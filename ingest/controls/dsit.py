@@ -144,14 +144,13 @@ def _columns(pages: Sequence[Page], header_page: Page, top: float) -> list[float
         ln.x0 for ln in header_page.lines if ln.bold and abs(ln.y - top) < 2 and _header_label(ln) is not None
     )
     counts = Counter(round(ln.x0) for page in pages for ln in page.lines)
-    edges = sorted(x for x, n in counts.items() if n >= _MIN_LINES)
     groups: list[list[int]] = []
-    for x in edges:
+    for x in sorted(counts):
         if groups and x - groups[-1][-1] < _COLUMN_SPAN:
             groups[-1].append(x)
         else:
             groups.append([x])
-    starts = [float(min(g)) - 0.5 for g in groups]
+    starts = [float(min(g)) - 0.5 for g in groups if sum(counts[x] for x in g) >= _MIN_LINES]
     if len(starts) == len(_LABELS) == len(header) and all(
         starts[i] - _COLUMN_SPAN < header[i] and (i + 1 == len(starts) or header[i] < starts[i + 1])
         for i in range(len(starts))
