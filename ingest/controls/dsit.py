@@ -180,7 +180,10 @@ def _provision(parsed: ParsedDocument, row: Row, names: dict[str, str], vocab: s
     if threats:
         fields.append(field("Related threats/risks", threats))
     fields.extend(_measures(row.lines(2), vocab))
-    fields.extend(field("Reference/Resource", item) for item in cell_items(row.lines(3), vocab) if item)
+    # DSIT bullets its references with "•" only: a line opening with an en dash goes on with the title
+    # before it ("OWASP ... Management" / "– Threat Modelling").
+    items = cell_items(row.lines(3), vocab, bullet=_BULLET)
+    fields.extend(field("Reference/Resource", item) for item in items if item)
     return make_control(
         parsed,
         control_id=provision_id,
