@@ -39,7 +39,7 @@ _SCENARIO_NAMES = {
 }
 _TITLE = re.compile(r"^([A-Z][^:.;,]{2,80}?):\s")
 _MIN_LINES = 3  # lines that share a left edge before it counts as a column's
-_COLUMN_SPAN = 20.0  # left edges this close belong to one column (bullets, their wrapped lines)
+_COLUMN_SPAN = 20.0  # left edges within this of a group's first belong to one column (bullets, wrapped lines)
 
 
 @dataclass
@@ -146,7 +146,7 @@ def _columns(pages: Sequence[Page], header_page: Page, top: float) -> list[float
     counts = Counter(round(ln.x0) for page in pages for ln in page.lines)
     groups: list[list[int]] = []
     for x in sorted(counts):
-        if groups and x - groups[-1][-1] < _COLUMN_SPAN:
+        if groups and x - groups[-1][0] < _COLUMN_SPAN:  # no chains of stray starts across a column
             groups[-1].append(x)
         else:
             groups.append([x])
