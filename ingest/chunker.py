@@ -44,15 +44,24 @@ class _Unit:
 
 
 def chunk_document(
-    parsed: ParsedDocument, *, max_tokens: int, overlap: int, count_tokens: TokenCounter
+    parsed: ParsedDocument,
+    *,
+    max_tokens: int,
+    overlap: int,
+    count_tokens: TokenCounter,
+    controls: Sequence[Control] | None = None,
 ) -> list[Chunk]:
     """build_sections, then chunk_sections with the parsed pages for per-chunk page ranges and the
-    document's controls (`ingest.controls`), whose table rows replace the tables' running text."""
-    from ingest.controls import builder_for
+    document's controls, whose table rows replace the tables' running text (`controls`: the document's
+    catalogue when the caller has built it already, else built here with `ingest.controls`)."""
     from ingest.sections import build_sections
 
     sections = build_sections(parsed)
-    builder = builder_for(parsed.document.id)
+    if controls is None:
+        from ingest.controls import builder_for
+
+        builder = builder_for(parsed.document.id)
+        controls = builder(parsed) if builder is not None else ()
     return chunk_sections(
         sections,
         parsed.document,
@@ -60,7 +69,7 @@ def chunk_document(
         overlap=overlap,
         count_tokens=count_tokens,
         pages=parsed.pages,
-        controls=builder(parsed) if builder is not None else (),
+        controls=controls,
     )
 
 

@@ -5,51 +5,33 @@ one-line error naming it while the previous index keeps answering. Embeddings go
 embedding cache, so an unchanged document costs no model time; parsed documents are cached too, keyed by
 the file's sha256 and a fingerprint of the parser's source. When the chunks and the model are exactly
 those of the current build, nothing is written ("up to date").
+
+`ingest.prepare` finds, verifies, parses and chunks the documents (each with its part of the controls
+catalogue, built once), `ingest.cache` keeps parses and chunks on disk; this module embeds and writes.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from ingest.cache import DocumentStats, IngestCache
+from ingest.prepare import Progress, catalogue, locate_documents, prepare_documents, split_missing
 from saige.errors import CorpusError
 from saige.settings import Settings
-from saige.types import Chunk, Control, Document, ParsedDocument
+from saige.types import Chunk, Document
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
     from retrieval.protocols import Embedder
 
-Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total) with stage one of: parse, chunk, embed, write."""
-
-_PARSER_MODULES = ("ingest.pdf", "ingest.markdown", "ingest.text", "ingest.loader")
-_CHUNKER_MODULES = (
-    "ingest.chunker",
-    "ingest.sections",
-    "saige.sentences",
-    "ingest.table_sections",
-    "ingest.controls",
-)
 _EMBED_BATCH = 64
-
-
-class DocumentStats(BaseModel):
-    doc_id: str
-    pages: int
-    pages_skipped: int
-    sections: int
-    chunks: int
 
 
 class IngestReport(BaseModel):
@@ -75,219 +57,6 @@ class IngestReport(BaseModel):
         default_factory=list,
         description="Manifest documents left out because their file is missing (never downloaded or placed)",
     )
-
-
-# --- documents ----------------------------------------------------------------------------------------
-
-
-def locate_documents(settings: Settings, documents: Sequence[Document]) -> list[tuple[Document, Path]]:
-    """Every manifest document with its file; CorpusError when none or some are missing."""
-    from ingest.loader import locate
-
-    present, missing = split_missing(settings, documents)
-    if missing:
-        locate(settings, missing[0])  # raises the one-line error naming the file and how to get it
-    return present
-
-
-def split_missing(
-    settings: Settings, documents: Sequence[Document]
-) -> tuple[list[tuple[Document, Path]], list[Document]]:
-    """(documents whose file is present, with it; documents whose file is missing).
-
-    CorpusError when none is present. A present file is still checked (sha256, parse) by the ingest: only
-    a file that was never downloaded or placed is left out.
-    """
-    from corpus.manifest import resolve_path
-
-    found = [(doc, resolve_path(settings, doc)) for doc in documents]
-    if not any(path is not None for _, path in found):
-        where = settings.corpus_dir if settings.corpus_dir is not None else settings.fetch_dir
-        raise CorpusError(
-            f"no documents found in {where}: put the corpus files there (SAIGE_CORPUS_DIR) "
-            "or run `saige fetch` to download them"
-        )
-    present = [(doc, path) for doc, path in found if path is not None]
-    return present, [doc for doc, path in found if path is None]
-
-
-@functools.lru_cache(maxsize=16)
-def source_fingerprint(modules: tuple[str, ...], *extra: str) -> str:
-    """sha256 of some modules' source files (a package: all its modules) plus extra strings: code changes
-    invalidate cached results.
-
-    The modules are imported first and the result is memoised per process, so the fingerprint describes
-    the code this process runs even if the files change on disk afterwards.
-    """
-    import importlib
-
-    digest = hashlib.sha256()
-    for name in modules:
-        module = importlib.import_module(name)
-        origin = getattr(module, "__file__", None)
-        # A package is all of its modules (ingest.pdf: fragments, lines, layout, ...).
-        files = sorted(Path(origin).parent.glob("*.py")) if origin and hasattr(module, "__path__") else []
-        try:
-            if files:
-                for file in files:
-                    digest.update(file.name.encode() + b"\x1f" + file.read_bytes())
-            else:
-                digest.update(Path(origin).read_bytes() if origin else name.encode())
-        except OSError:
-            digest.update(name.encode())
-    for item in extra:
-        digest.update(b"\x1f" + item.encode("utf-8"))
-    return digest.hexdigest()
-
-
-def _package_version(name: str) -> str:
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "none"
-
-
-class ChunkedDocument(BaseModel):
-    """One document parsed and chunked: what the ingest needs from it, and what the chunk cache holds."""
-
-    stats: DocumentStats
-    chunks: list[Chunk]
-    warnings: list[str] = Field(default_factory=list)
-
-
-class IngestCache:
-    """Parsed and chunked documents on disk under <cache_dir>/parsed and <cache_dir>/chunks.
-
-    Entries are keyed by the file's (verified) sha256 and a fingerprint of the code that produced them:
-    the parser's source and pypdf's version for parses; additionally the chunker's and sections' source,
-    the chunk settings and the tokenizer for chunks. Stale entries are pruned after a successful ingest.
-    The cache only saves time: unreadable entries are ignored and recomputed.
-    """
-
-    def __init__(self, settings: Settings, chunking: str) -> None:
-        self.parsed_dir = settings.cache_dir / "parsed"
-        self.chunks_dir = settings.cache_dir / "chunks"
-        self.parser_fp = source_fingerprint(_PARSER_MODULES, "pypdf " + _package_version("pypdf"))[:16]
-        self.chunker_fp = source_fingerprint(_CHUNKER_MODULES, self.parser_fp, chunking)[:16]
-
-    def _parsed_path(self, document: Document, sha256: str) -> Path:
-        return self.parsed_dir / f"{self.parser_fp}-{document.id}-{sha256[:16]}.json"
-
-    def _chunks_path(self, document: Document, sha256: str) -> Path:
-        record = hashlib.sha256(document.model_dump_json().encode("utf-8")).hexdigest()[:8]
-        return self.chunks_dir / f"{self.chunker_fp}-{document.id}-{sha256[:16]}-{record}.json"
-
-    def get_parsed(self, document: Document, sha256: str) -> ParsedDocument | None:
-        try:
-            parsed = ParsedDocument.model_validate_json(self._parsed_path(document, sha256).read_bytes())
-        except (OSError, ValueError):
-            return None
-        parsed.document = document  # manifest fields (title, ...) may have changed; the bytes did not
-        return parsed
-
-    def put_parsed(self, document: Document, sha256: str, parsed: ParsedDocument) -> None:
-        _write_atomic(self._parsed_path(document, sha256), parsed.model_dump_json())
-
-    def get_chunked(self, document: Document, sha256: str) -> ChunkedDocument | None:
-        try:
-            return ChunkedDocument.model_validate_json(self._chunks_path(document, sha256).read_bytes())
-        except (OSError, ValueError):
-            return None
-
-    def put_chunked(self, document: Document, sha256: str, chunked: ChunkedDocument) -> None:
-        _write_atomic(self._chunks_path(document, sha256), chunked.model_dump_json())
-
-    def prune(self) -> None:
-        """Drop entries written by other code versions or settings."""
-        for folder, keep in ((self.parsed_dir, self.parser_fp), (self.chunks_dir, self.chunker_fp)):
-            with contextlib.suppress(OSError):
-                for path in folder.glob("*.json"):
-                    if not path.name.startswith(keep + "-"):
-                        path.unlink(missing_ok=True)
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError:
-        pass  # the cache only saves time
-
-
-def prepare_documents(
-    settings: Settings,
-    located: Sequence[tuple[Document, Path]],
-    *,
-    count_tokens: Callable[[str], int],
-    cache: IngestCache | None = None,
-    progress: Progress | None = None,
-) -> tuple[list[ChunkedDocument], int]:
-    """Verify, parse and chunk every document (caches first). Returns them and how many came from a cache.
-
-    Every file's sha256 is checked first, then the documents are parsed and chunked in order. Any bad
-    document raises its one-line CorpusError here, before the index is touched.
-    """
-    from ingest.chunker import chunk_document
-    from ingest.loader import check_hash, parse_file
-
-    total = len(located)
-    done = 0
-
-    def tick() -> None:
-        if progress is not None:
-            progress("parse", done, total)
-
-    tick()
-    shas = [check_hash(settings, doc, path) for doc, path in located]
-    chunked: list[ChunkedDocument | None] = [
-        cache.get_chunked(doc, sha) if cache is not None else None
-        for (doc, _), sha in zip(located, shas, strict=True)
-    ]
-    parsed: dict[int, ParsedDocument] = {}
-    for i, ((doc, _), sha) in enumerate(zip(located, shas, strict=True)):
-        if chunked[i] is None and cache is not None:
-            hit = cache.get_parsed(doc, sha)
-            if hit is not None:
-                parsed[i] = hit
-    hits = sum(1 for c in chunked if c is not None) + len(parsed)
-    done = sum(1 for c in chunked if c is not None)
-    tick()
-    out: list[ChunkedDocument] = []
-    for i, (doc, path) in enumerate(located):
-        ready = chunked[i]
-        if ready is None:
-            one = parsed.get(i)
-            if one is None:
-                one = parse_file(doc, path, timeout=settings.parse_timeout)
-                if cache is not None:
-                    cache.put_parsed(doc, shas[i], one)
-            chunks = chunk_document(
-                one,
-                max_tokens=settings.chunk_tokens,
-                overlap=settings.chunk_overlap,
-                count_tokens=count_tokens,
-            )
-            ready = ChunkedDocument(
-                stats=DocumentStats(
-                    doc_id=doc.id,
-                    pages=len(one.pages),
-                    pages_skipped=len(one.skipped_pages),
-                    sections=len({c.section_order for c in chunks}),
-                    chunks=len(chunks),
-                ),
-                chunks=chunks,
-                warnings=list(one.warnings),
-            )
-            if cache is not None:
-                cache.put_chunked(doc, shas[i], ready)
-            done += 1
-            tick()
-        out.append(ready)
-    return out, hits
 
 
 # --- chunks and embeddings ----------------------------------------------------------------------------
@@ -337,32 +106,6 @@ def _embed(embedder: Embedder, chunks: Sequence[Chunk], progress: Progress | Non
     if progress is not None:
         progress("embed", len(texts), len(texts))
     return vectors
-
-
-# --- the controls catalogue -------------------------------------------------------------------------
-
-
-def build_controls(
-    settings: Settings, located: Sequence[tuple[Document, Path]], cache: IngestCache | None
-) -> list[Control]:
-    """The controls catalogue (`ingest.controls.build_catalogue`) of the parsed documents, parse cache first."""
-    try:
-        from ingest.controls import build_catalogue
-    except ImportError:  # the catalogue builder is not part of this build yet: no controls
-        return []
-    from ingest.loader import check_hash, parse_file
-
-    parsed: list[ParsedDocument] = []
-    for doc, path in located:
-        sha = check_hash(settings, doc, path)
-        one = cache.get_parsed(doc, sha) if cache is not None else None
-        if one is None:
-            one = parse_file(doc, path, timeout=settings.parse_timeout)
-        parsed.append(one)
-    unique: dict[str, Control] = {}
-    for control in build_catalogue(parsed):
-        unique.setdefault(control.key, control)  # one record per document and id
-    return list(unique.values())
 
 
 # --- the pipeline -------------------------------------------------------------------------------------
@@ -441,7 +184,7 @@ def ingest(
         report.pages_skipped = sum(s.pages_skipped for s in report.per_document)
         report.sections = sum(s.sections for s in report.per_document)
         report.chunks = len(chunks)
-        controls = build_controls(settings, located, cache)
+        controls = catalogue(prepared)
         fp = fingerprint(chunks, cached.name)
         if controls:  # a changed catalogue is a new build, even when the chunks are the same
             fp = hashlib.sha256((fp + "".join(c.model_dump_json() for c in controls)).encode()).hexdigest()

@@ -151,7 +151,9 @@ def join_lines(lines: list[str], vocabulary: set[str] | frozenset[str] = frozens
     """
     out = ""
     for raw in lines:
-        line = normalize_space(raw)
+        # An address split inside its own line ("https://git-s cm.com/") is put together first, so
+        # that the address at the line's end is seen whole when the next line is joined to it.
+        line = repair_urls(normalize_space(raw), vocabulary)
         if not line:
             continue
         if not out:

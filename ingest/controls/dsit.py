@@ -1,24 +1,35 @@
 """DSIT AI cyber security code of practice, implementation guide: 13 principles, each a table of
 provisions (Provisions | Related threats/risks | Example Measures/Controls | Reference/Resource). The
 example measures hold worked examples for four scenarios (chatbot app, ML fraud detection, LLM platform,
-open-access LLM model); each becomes its own field, after the measure it illustrates."""
+open-access LLM model); each becomes its own field, after the measure it illustrates.
+
+Each principle's table is read on its own: it runs from its header row (the bold "Provisions" cell and
+its neighbours) to the next principle's title, over as many pages as it takes, and its columns are the
+left edges its own lines share (the tables of different principles sit at different x positions, and a
+centred header cell such as "Example Measures/Controls" is not its column's left edge).
+"""
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ingest.controls.common import doc_vocabulary, field, make_control
-from ingest.controls.table import Row, bands, cell_items, cell_text, header_columns, is_header, read_rows
+from ingest.controls.table import Row, cell_items, cell_text, read_rows
 from ingest.text import join_lines, normalize_space
 from saige.types import Control, ControlField, Page, ParsedDocument, TextLine
 
-_LABELS = ("Provisions", "Related threats", "Example Measures", "Reference")
+_LABELS = ("Provisions", "Related", "Example Measures", "Reference")
+_HEADER_WORDS = (*_LABELS, "threats", "risks")
+_BULLET = re.compile(r"^[\u2022\u25cf\u25aa\uf0b7\uf0a7]\s*")
 _PRINCIPLE = re.compile(r"^Principle (\d{1,2}):\s*(.+)$")
 _PROVISION = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(\S.*)$")
 _SCENARIO = re.compile(
-    r"^(?:\d\.\s*)?(Chatbot App|ML Fraud Detection|LLM Platform|Open-Access LLM Model)\s*:\s*", re.IGNORECASE
+    r"^(?:\d\.\s*)?(Chatbot App|ML Fraud Detection|LLM Platform|Open-Access LLM Model)\s*[:.]\s*",
+    re.IGNORECASE,
 )
 _SCENARIO_NAMES = {
     "chatbot app": "Chatbot App",
@@ -26,6 +37,25 @@ _SCENARIO_NAMES = {
     "llm platform": "LLM Platform",
     "open-access llm model": "Open-Access LLM Model",
 }
+_TITLE = re.compile(r"^([A-Z][^:.;,]{2,80}?):\s")
+_MIN_LINES = 3  # lines that share a left edge before it counts as a column's
+_COLUMN_SPAN = 20.0  # left edges within this of a group's first belong to one column (bullets, wrapped lines)
+
+
+@dataclass
+class Table:
+    """One principle's table: its pages clipped to the table's own lines (header row left out) and its
+    column starts."""
+
+    pages: list[Page]
+    columns: list[float]
+
+    def columns_of(self, page: Page) -> list[float]:
+        return self.columns
+
+
+def _starts_row(line: TextLine) -> bool:
+    return bool(_PROVISION.match(normalize_space(line.text)))
 
 
 def build(parsed: ParsedDocument) -> list[Control]:
@@ -36,24 +66,6 @@ def build(parsed: ParsedDocument) -> list[Control]:
             m = _PRINCIPLE.match(normalize_space(line.text))
             if m and line.bold:
                 principles.append((m.group(1), normalize_space(m.group(2)), page))
-    columns: dict[int, list[float] | None] = {}
-
-    def columns_of(page: Page) -> list[float] | None:
-        if page.index not in columns:
-            found = header_columns(page, _LABELS)
-            previous = [c for i, c in sorted(columns.items()) if i < page.index and c]
-            # A continuation page repeats no header: the table's columns carry over while it runs.
-            columns[page.index] = found or (previous[-1] if previous and _has_table_text(page) else None)
-        return columns[page.index]
-
-    rows = read_rows(
-        parsed.pages,
-        columns_of,
-        lambda line: bool(_PROVISION.match(normalize_space(line.text))),
-        key_column=0,
-        in_table=lambda page, line: not is_header(line, (*_LABELS, "risks")),
-        ends_table=lambda line: bool(line.bold and _PRINCIPLE.match(normalize_space(line.text))),
-    )
     controls: list[Control] = []
     names = {number: title for number, title, _ in principles}
     for number, title, page in principles:
@@ -69,18 +81,87 @@ def build(parsed: ParsedDocument) -> list[Control]:
             )
         )
     seen: set[str] = set()
-    for row in rows:
-        control = _provision(parsed, row, names, vocab)
-        if control is not None and control.control_id not in seen:
-            seen.add(control.control_id)
-            controls.append(control)
+    for table in tables(parsed.pages):
+        rows = read_rows(table.pages, table.columns_of, _starts_row, key_column=0)
+        for row in rows:
+            control = _provision(parsed, row, names, vocab)
+            if control is not None and control.control_id not in seen:
+                seen.add(control.control_id)
+                controls.append(control)
     return controls
 
 
-def _has_table_text(page: Page) -> bool:
-    return any(ln.x0 > 200 for ln in page.lines) and not any(
-        normalize_space(ln.text).startswith(("Annex", "Glossary")) for ln in page.lines if ln.size > 10.5
+def tables(pages: Sequence[Page]) -> list[Table]:
+    """The principles' tables, in document order (see the module docstring)."""
+    headers: list[tuple[int, float]] = []  # (position of the page, baseline of the header row)
+    ends: list[tuple[int, float]] = []  # where a principle's title ends the table before it
+    for k, page in enumerate(pages):
+        for line in page.lines:
+            text = normalize_space(line.text)
+            if line.bold and text == "Provisions" and _header_row(page, line.y):
+                headers.append((k, line.y))
+            if line.bold and _PRINCIPLE.match(text):
+                ends.append((k, line.y))
+    out: list[Table] = []
+    for k, top in headers:
+        stop = next(((j, y) for j, y in ends if (j, -y) > (k, -top)), (len(pages), 0.0))
+        clipped: list[Page] = []
+        for j in range(k, min(stop[0], len(pages) - 1) + 1):
+            page = pages[j]
+            lines = [
+                ln
+                for ln in page.lines
+                if (j > k or ln.y < top - 1)
+                and (j < stop[0] or ln.y > stop[1] + 1)
+                and not (j == k and _is_header_cell(ln, top))
+            ]
+            if lines:
+                clipped.append(page.model_copy(update={"lines": lines}))
+        columns = _columns(clipped, pages[k], top)
+        if columns is not None and clipped:
+            out.append(Table(pages=clipped, columns=columns))
+    return out
+
+
+def _header_row(page: Page, y: float) -> bool:
+    """A bold "Provisions" cell with the other three header cells on its baseline."""
+    row = [normalize_space(ln.text) for ln in page.lines if ln.bold and abs(ln.y - y) < 2]
+    return all(any(_BULLET.sub("", t).startswith(label) for t in row) for label in _LABELS)
+
+
+def _is_header_cell(line: TextLine, top: float) -> bool:
+    """A header cell or the second line of one ("threats/risks") just under the header row's baseline."""
+    text = _BULLET.sub("", normalize_space(line.text))
+    return line.bold and top - 15 <= line.y <= top + 2 and text.startswith(_HEADER_WORDS)
+
+
+def _columns(pages: Sequence[Page], header_page: Page, top: float) -> list[float] | None:
+    """The four column starts: the left edges the table's lines share, grouped (a bullet and its wrapped
+    lines start a few points apart) and each group's leftmost. Each header cell must fall in its own
+    column (or sit less than a group's span left of it: a bulleted header); otherwise the header cells'
+    left edges are the columns."""
+    header = sorted(
+        ln.x0 for ln in header_page.lines if ln.bold and abs(ln.y - top) < 2 and _header_label(ln) is not None
     )
+    counts = Counter(round(ln.x0) for page in pages for ln in page.lines)
+    groups: list[list[int]] = []
+    for x in sorted(counts):
+        if groups and x - groups[-1][0] < _COLUMN_SPAN:  # no chains of stray starts across a column
+            groups[-1].append(x)
+        else:
+            groups.append([x])
+    starts = [float(min(g)) - 0.5 for g in groups if sum(counts[x] for x in g) >= _MIN_LINES]
+    if len(starts) == len(_LABELS) == len(header) and all(
+        starts[i] - _COLUMN_SPAN < header[i] and (i + 1 == len(starts) or header[i] < starts[i + 1])
+        for i in range(len(starts))
+    ):
+        return [min(start, x - 0.5) for start, x in zip(starts, header, strict=True)]
+    return header if len(header) == len(_LABELS) else None
+
+
+def _header_label(line: TextLine) -> str | None:
+    text = _BULLET.sub("", normalize_space(line.text))
+    return next((label for label in _LABELS if text.startswith(label)), None)
 
 
 def _provision(parsed: ParsedDocument, row: Row, names: dict[str, str], vocab: set[str]) -> Control | None:
@@ -99,7 +180,10 @@ def _provision(parsed: ParsedDocument, row: Row, names: dict[str, str], vocab: s
     if threats:
         fields.append(field("Related threats/risks", threats))
     fields.extend(_measures(row.lines(2), vocab))
-    fields.extend(field("Reference/Resource", item) for item in cell_items(row.lines(3), vocab) if item)
+    # DSIT bullets its references with "•" only: a line opening with an en dash goes on with the title
+    # before it ("OWASP ... Management" / "– Threat Modelling").
+    items = cell_items(row.lines(3), vocab, bullet=_BULLET)
+    fields.extend(field("Reference/Resource", item) for item in items if item)
     return make_control(
         parsed,
         control_id=provision_id,
@@ -115,10 +199,11 @@ def _provision(parsed: ParsedDocument, row: Row, names: dict[str, str], vocab: s
 
 def _measures(lines: Sequence[TextLine], vocab: set[str]) -> list[ControlField]:
     """The example measures: each measure's text, then its scenario examples. A new measure starts at a
-    line that is not a scenario, after a scenario, past a gap wider than the line pitch."""
+    line that is not a scenario, after a scenario, past a gap wider than the line pitch, in bold or opening
+    with a title ("Apply Vulnerability Management: ..."), or at such a title past a gap."""
     if not lines:
         return []
-    ordered = [ln for band in bands(lines, 1.0) for ln in band]
+    ordered = list(lines)  # reading order as the row was read: page by page, top to bottom
     pitch = _pitch(ordered)
     items: list[tuple[str, list[str]]] = []
     previous: TextLine | None = None
@@ -126,15 +211,27 @@ def _measures(lines: Sequence[TextLine], vocab: set[str]) -> list[ControlField]:
         text = normalize_space(line.text)
         m = _SCENARIO.match(text)
         gap = previous is not None and previous.y - line.y > pitch * 1.3
+        after_scenario = bool(items) and items[-1][0] != "Example measure"
+        titled = _titled(text)
         if m:
             name = _SCENARIO_NAMES[m.group(1).lower()]
             items.append((f"Example measures: {name}", [text[m.end() :]]))
-        elif not items or (gap and items[-1][0] != "Example measure"):
+        elif not items or (after_scenario and (gap or line.bold or titled)) or (titled and gap):
             items.append(("Example measure", [text]))
         else:
             items[-1][1].append(text)
         previous = line
     return [field(name, join_lines(parts, vocab)) for name, parts in items]
+
+
+def _titled(text: str) -> bool:
+    """A measure's own title opens the line: a few capitalised words and a colon ("Apply Vulnerability
+    Management: Implement ...", "Document Justification for Untrusted Components: ...")."""
+    m = _TITLE.match(text)
+    if m is None:
+        return False
+    words = m.group(1).split()
+    return len(words) >= 2 and sum(w[:1].isupper() for w in words) * 3 >= len(words) * 2
 
 
 def _pitch(lines: Sequence[TextLine]) -> float:

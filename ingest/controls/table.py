@@ -104,13 +104,18 @@ def cell_text(lines: Sequence[TextLine], vocabulary: set[str] | frozenset[str] =
     return join_lines([ln.text for ln in lines], vocabulary)
 
 
-def cell_items(lines: Sequence[TextLine], vocabulary: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """A cell's bulleted items, each joined from its wrapped lines (one item when nothing is bulleted)."""
+def cell_items(
+    lines: Sequence[TextLine],
+    vocabulary: set[str] | frozenset[str] = frozenset(),
+    bullet: re.Pattern[str] = _BULLET,
+) -> list[str]:
+    """A cell's bulleted items, each joined from its wrapped lines (one item when nothing is bulleted).
+    `bullet`: what starts an item (by default a bullet glyph or an en dash and a space)."""
     items: list[list[str]] = []
     for ln in lines:
         text = normalize_space(ln.text)
-        if _BULLET.match(text) or not items:
-            items.append([_BULLET.sub("", text)])
+        if bullet.match(text) or not items:
+            items.append([bullet.sub("", text)])
         else:
             items[-1].append(text)
     return [join_lines(item, vocabulary) for item in items if item]

@@ -58,6 +58,7 @@ from saige.types import Document, Page, ParsedDocument, TextLine
 __all__ = ["MAX_PAGES", "parse_pdf"]
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_BROKEN_WORD = re.compile(r"\b([A-Za-z]*[a-z])\n([a-z]+)\b")
 
 
 def parse_pdf(document: Document, path: Path) -> ParsedDocument:
@@ -111,6 +112,15 @@ def parse_pdf(document: Document, path: Path) -> ParsedDocument:
     return ParsedDocument(document=document, pages=pages, skipped_pages=skipped, warnings=warnings)
 
 
+def page_words(plain: str) -> set[str]:
+    """The words of pypdf's plain text of a page, and the words it breaks with a bare line break inside
+    a line ("pr\\nocessed", where the PDF resets its text matrix mid-word) joined back together: when a
+    word's parts and the whole are all words of the page, the fragments' gap decides (lines._word_gap)."""
+    words = set(_WORD.findall(plain))
+    words.update(a + b for a, b in _BROKEN_WORD.findall(plain))
+    return words
+
+
 def _read_page(path: Path, reader: Any, index: int) -> RawPage:
     try:
         page = reader.pages[index]
@@ -130,7 +140,7 @@ def _read_page(path: Path, reader: Any, index: int) -> RawPage:
     # positioning operators) and the text show operators with pypdf's layout-mode text state (exact
     # positions, but some PDFs confuse its pen advance). Keep the one whose words agree best with pypdf's
     # plain text of the page; the visitor on a tie.
-    reference = set(_WORD.findall(plain))
+    reference = page_words(plain)
     best: tuple[int, list[Line], int] | None = None
     for attempt in ("visitor", "operators"):
         if attempt == "visitor":

@@ -257,7 +257,11 @@ def visitor_frags(
             x, y = width - x, height - y
         elif orientation == 270:
             x, y = height - y, x
-        clean = text.replace("\n", " ").replace("\r", " ")
+        # A line break at either end of the text is pypdf's guess at a new line (after a text matrix
+        # reset), not a printed space: the fragments' positions decide whether a space is there.
+        clean = text.strip("\r\n").replace("\n", " ").replace("\r", " ")
+        if not clean.strip():
+            return
         w = fonts.width(font, clean)
         if w is None:
             w = 500.0 * len(clean)

@@ -50,17 +50,30 @@ def segments(frags: list[Frag], words: frozenset[str] | set[str] = frozenset()) 
         for frag in row[1:]:
             prev = current[-1]
             gap = frag.x - max(f.x1 for f in current)
+            # The gap from the last printed glyph: trailing spaces of a table cell's text ("into AI  ")
+            # run on towards the next column without being printed.
+            inked = frag.x - max(_inked_end(f) for f in current)
             size = max(prev.size, frag.size)
             left = "".join(f.text for f in current).rstrip()
             label = _LIST_LABEL.match(left.strip()) is not None  # a bullet or number and its text
             wide = gap > 1.6 * size and not (label and gap < 5 * size)
-            if wide or (gap > 0.6 * size and round(frag.x) in starts and not label):
+            column = round(frag.x) in starts and not label
+            if wide or (column and inked > 0.6 * size):
                 out.append(_make_line(current, words))
                 current = [frag]
             else:
                 current.append(frag)
         out.append(_make_line(current, words))
     return out
+
+
+def _inked_end(frag: Frag) -> float:
+    """Where the fragment's last printed glyph ends: its end less its trailing spaces (a quarter of the
+    font size each, a typical space width), its start when it is blank."""
+    text = frag.text.rstrip()
+    if not text:
+        return frag.x
+    return max(frag.x, frag.x1 - 0.25 * frag.size * (len(frag.text) - len(text)))
 
 
 def _order_row(row: list[Frag]) -> list[Frag]:

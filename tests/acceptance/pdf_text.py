@@ -78,3 +78,19 @@ def _first_overlap(piece: str, wanted: str) -> int | None:
         if wanted.startswith(piece[k:]):
             return k
     return None
+
+
+@lru_cache(maxsize=64)
+def page_fragments(path: Path, index: int) -> tuple[tuple[float, float, str], ...]:
+    """(x, y, text) of each text piece pypdf's visitor reports on one physical page (0-based): the
+    position of the text operator that drew it, from pypdf alone (not Saige's parser)."""
+    found: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: object) -> None:
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found.append((x, y, text))
+
+    _reader(path).pages[index].extract_text(visitor_text=visit)
+    return tuple(found)

@@ -119,3 +119,94 @@ def test_documents_without_a_builder_contribute_no_controls() -> None:
     assert builder_for("asd-engaging-with-ai-2024") is None
     doc = ParsedDocument(document=_doc("asd-engaging-with-ai-2024"), pages=[])
     assert build_catalogue([doc]) == []
+
+
+def _dsit_header(
+    x: tuple[float, float, float, float], y: float, reference: str = "Reference/Resource"
+) -> list[TextLine]:
+    return [
+        _line(x[0], y, "Provisions", True),
+        _line(x[1], y, "Related", True),
+        _line(x[2], y, "Example Measures/Controls", True),  # centred over its column
+        _line(x[3], y, reference, True),
+        _line(x[1], y - 11.5, "threats/risks", True),
+    ]
+
+
+def test_dsit_provisions_keep_each_column_of_their_own_table() -> None:
+    """Each principle's table has its own column edges (DSIT prints them at different x), a centred
+    "Example Measures/Controls" header cell, and rows that run over a page break: threats, measures per
+    scenario and references stay in their own fields, in reading order."""
+    p1 = Page(
+        doc_id="d",
+        index=9,
+        number=10,
+        lines=[
+            _line(41.8, 520, "Principle 1: Raise awareness of AI security threats and risks", True),
+            *_dsit_header((41.8, 147.8, 372.4, 636.0), 500),
+            _line(41.8, 474, "1.1 Organisations shall"),
+            _line(147.8, 474, "Staff may be"),
+            _line(247.1, 474, "Establish a Training Programme: cover"),
+            _line(636.0, 473.4, "\u2022 ISO/IEC 22989 \u2013 Artificial"),
+            _line(41.8, 462.5, "train their staff."),
+            _line(147.8, 462.5, "unaware of threats."),
+            _line(247.1, 462.5, "basic AI concepts."),
+            _line(643.2, 460.2, "intelligence concepts"),
+            _line(41.8, 451.0, "every year."),
+            _line(147.8, 451.0, "Attacks go unseen."),
+            _line(247.1, 439.5, "1. Chatbot App: Train on"),
+            _line(636.0, 439.5, "\u2022 OWASP AI Exchange"),
+            _line(247.1, 428.0, "prompt injection."),
+        ],
+    )
+    p2 = Page(
+        doc_id="d",
+        index=10,
+        number=11,
+        lines=[
+            _line(247.1, 538.5, "2. ML Fraud Detection: Use"),
+            _line(247.1, 527.0, "MITRE ATLAS."),
+            _line(247.1, 515.5, "3. LLM Platform: Cover poisoning."),
+            _line(247.1, 504.0, "4. Open-Access LLM Model. Reuse the material."),
+            _line(41.8, 400, "Principle 2: Design your AI system for security", True),
+            *_dsit_header((41.8, 143.6, 356.1, 606.5), 380, "\u2022 Reference/Resource"),
+            _line(41.8, 356, "2.1 Developers shall"),
+            _line(143.6, 356, "Without a review,"),
+            _line(239.1, 356, "Conduct a Review: Review and"),
+            _line(609.0, 355.2, "\u2022 CSA Companion Guide"),
+            _line(41.8, 344.5, "review the design."),
+            _line(143.6, 344.5, "risks go unseen."),
+            _line(239.1, 344.5, "document requirements."),
+            _line(616.2, 342.0, "on Securing AI"),
+            _line(239.1, 321.5, "1. Chatbot App: Review the API."),
+            _line(616.2, 321.5, "Systems"),
+            _line(41.8, 333.0, "first."),
+            _line(143.6, 333.0, "Then harm."),
+        ],
+    )
+    doc = ParsedDocument(
+        document=_doc("dsit-ai-cyber-security-cop-implementation-guide-2025"), pages=[p1, p2]
+    )
+    controls = {c.control_id: c for c in build_catalogue([doc])}
+    assert [k for k in controls] == ["Principle 1", "Principle 2", "1.1", "2.1"]
+    first = controls["1.1"]
+    assert first.statement == "Organisations shall train their staff. every year."
+    assert (first.page_start, first.page_end, first.parent_id) == (10, 11, "Principle 1")
+    assert [(f.name, f.value) for f in first.fields] == [
+        ("Related threats/risks", "Staff may be unaware of threats. Attacks go unseen."),
+        ("Example measure", "Establish a Training Programme: cover basic AI concepts."),
+        ("Example measures: Chatbot App", "Train on prompt injection."),
+        ("Example measures: ML Fraud Detection", "Use MITRE ATLAS."),
+        ("Example measures: LLM Platform", "Cover poisoning."),
+        ("Example measures: Open-Access LLM Model", "Reuse the material."),
+        ("Reference/Resource", "ISO/IEC 22989 \u2013 Artificial intelligence concepts"),
+        ("Reference/Resource", "OWASP AI Exchange"),
+    ]
+    second = controls["2.1"]
+    assert second.statement == "Developers shall review the design. first."
+    assert [(f.name, f.value) for f in second.fields] == [
+        ("Related threats/risks", "Without a review, risks go unseen. Then harm."),
+        ("Example measure", "Conduct a Review: Review and document requirements."),
+        ("Example measures: Chatbot App", "Review the API."),
+        ("Reference/Resource", "CSA Companion Guide on Securing AI Systems"),
+    ]

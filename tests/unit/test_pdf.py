@@ -206,3 +206,69 @@ def test_a_section_number_printed_apart_rejoins_its_heading_but_a_page_number_do
         [Block(text="13", kind="text"), Block(text="4.2. Monitor AI system outputs", kind="heading")]
     )
     assert [b.text for b in page_number] == ["13", "4.2. Monitor AI system outputs"]
+
+
+def _raw_pdf(path: Path, content: bytes) -> Path:
+    """A one-page PDF (Helvetica-Bold as F1) whose page content is exactly `content`."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_a_text_matrix_reset_inside_a_word_is_not_a_space(tmp_path: Path) -> None:
+    """The NCSC ML principles draw "pr", go back to the previous line's start with Tm and move down with Td
+    to draw "ocessed": pypdf reads a line break there ("pr\\nocessed"), but the glyphs touch on one line."""
+    width = (0.611 + 0.389) * 10  # "pr" in Helvetica-Bold at 10 pt
+    content = (
+        b"BT /F1 1 Tf 1.6 TL 10 0 0 10 72 700 Tm (Track metadata that can be ) Tj T* (pr) Tj "
+        b"10 0 0 10 72 700 Tm %.3f -1.6 Td (ocessed/parsed by a computer) Tj ET" % (width / 10)
+    )
+    parsed = parse_pdf(_doc(), _raw_pdf(tmp_path / "tm.pdf", content))
+    lines = [ln.text for page in parsed.pages for ln in page.lines]
+    assert "processed/parsed by a computer" in lines
+    assert "pr ocessed" not in _text(parsed)
+
+
+def test_page_words_join_a_word_that_pypdf_breaks_with_a_bare_line_break() -> None:
+    from ingest.pdf import page_words
+
+    words = page_words("readable by humans and can be \npr\nocessed/parsed by a computer\nNext line")
+    assert {"processed", "pr", "ocessed", "humans"} <= words
+    assert "computerNext" not in words  # a capitalised next line is a new line, not a word's rest
+
+
+def test_a_cell_whose_text_ends_in_spaces_stops_at_the_next_column() -> None:
+    """DSIT's table cells end in spaces that run on to the next column ("into AI  "): the gap before the
+    next column is measured from the last glyph, so the column start still splits the row."""
+    from ingest.pdf.lines import segments
+    from ingest.pdf.model import Frag
+
+    frags = [
+        Frag(x=147.8, y=500.0 - 11.5 * k, x1=210.0, size=10, bold=False, text="threat text") for k in range(3)
+    ]
+    frags += [
+        Frag(x=247.1, y=500.0 - 11.5 * k, x1=400.0, size=10, bold=False, text="measure") for k in range(3)
+    ]
+    frags += [
+        Frag(x=147.8, y=465.5, x1=241.1, size=10, bold=False, text="vulnerabilities into AI  "),
+        Frag(x=247.1, y=465.5, x1=613.3, size=10, bold=False, text="2. ML Fraud Detection: Train developers"),
+    ]
+    lines = {(ln.text, round(ln.x0, 1)) for ln in segments(frags)}
+    assert ("vulnerabilities into AI", 147.8) in lines
+    assert ("2. ML Fraud Detection: Train developers", 247.1) in lines

@@ -295,3 +295,40 @@ def test_chunk_pages_follow_a_section_across_pages(tmp_path: Path) -> None:
         on = {int(n) for n in re.findall(r"Page(\d)", c.text)}
         assert (c.page_start, c.page_end) == (min(on), max(on)), c.text
     assert any(c.page_start == 2 and c.page_end == 3 for c in chunks)
+
+
+def test_a_cold_ingest_hashes_each_file_and_builds_each_catalogue_once(
+    corpus: TestCorpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: the controls catalogue comes with each document's chunks (and the chunk cache), not from a
+    second pass that re-hashed and re-read every parse."""
+    import corpus.manifest as manifest
+    import ingest.controls as controls_pkg
+    from saige.types import Control, ParsedDocument
+
+    built: list[str] = []
+    hashed: list[str] = []
+
+    def build(parsed: ParsedDocument) -> list[Control]:
+        built.append(parsed.document.id)
+        return [Control(doc_id=parsed.document.id, control_id="1", kind="item", statement="Model threats.")]
+
+    real_sha = manifest.sha256_file
+
+    def sha(path: Path, chunk_size: int = 1 << 20) -> str:
+        hashed.append(path.name)
+        return real_sha(path, chunk_size)
+
+    monkeypatch.setattr(controls_pkg, "BUILDERS", {"alpha": build, "beta": build})
+    monkeypatch.setattr(manifest, "sha256_file", sha)
+    report = ingest(corpus.settings, embedder=HashEmbedder())
+    assert sorted(built) == ["alpha", "beta"]
+    assert len(hashed) == 2
+    store = open_current_store(corpus.settings, HashEmbedder())
+    assert sorted(c.key for c in store.controls()) == ["alpha::1", "beta::1"]
+    # a second ingest takes the controls from the chunk cache: no builder runs
+    built.clear()
+    again = ingest(corpus.settings, embedder=HashEmbedder(), rebuild=True)
+    assert built == [] and again.parse_cached == 2 and again.chunks == report.chunks
+    store = open_current_store(corpus.settings, HashEmbedder())
+    assert sorted(c.key for c in store.controls()) == ["alpha::1", "beta::1"]

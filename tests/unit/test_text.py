@@ -84,3 +84,27 @@ def test_text_after_an_address_stays_apart() -> None:
         == "https://example.org/ and a specification"
     )
     assert repair_urls("no address here / and - here", VOCAB) == "no address here / and - here"
+
+
+def test_an_address_split_inside_its_own_line_does_not_swallow_the_next_line() -> None:
+    # The NCSC ML principles print "https://git-s cm.com/" (a gap inside the address) and then, on the
+    # next line, its description: the address is whole and the description's first word stays apart.
+    assert (
+        join_lines(
+            ["https://git-s cm.com/", "A free and open source distributed version control system"], VOCAB
+        )
+        == "https://git-scm.com/ A free and open source distributed version control system"
+    )
+    assert (
+        join_lines(
+            ["https://technology.blog.gov.uk/2014/01/27/how-we-u se-github/", "A blog explaining"], VOCAB
+        )
+        == "https://technology.blog.gov.uk/2014/01/27/how-we-use-github/ A blog explaining"
+    )
+    # An address broken at a line end still continues on the next line.
+    assert (
+        join_lines(
+            ["see https://www.ncsc.gov.uk/collection/cross-dom ain-solutions/data-at-", "rest-protection"]
+        )
+        == "see https://www.ncsc.gov.uk/collection/cross-domain-solutions/data-at-rest-protection"
+    )
