@@ -88,6 +88,11 @@ def run_serve(settings: Settings) -> int:
     os.environ.update(settings_env(settings))
     os.environ["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     print(f"Saige: http://{settings.host}:{settings.port}  (Ctrl+C stops it)", file=sys.stderr)
+    # The only modules both the server's start and the engine's build import (checked on streamlit 1.67),
+    # imported here first: two threads importing one module at once can see it half-initialised.
+    import html  # noqa: F401
+    import multiprocessing  # noqa: F401
+
     from streamlit.web import cli as streamlit_cli
 
     from saige.ui.main import warm_in_background
