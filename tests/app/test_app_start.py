@@ -82,6 +82,7 @@ def test_the_chat_box_is_drawn_before_the_engine_is_asked_for(
     assert at.tabs and len(at.tabs) == 3
 
 
+@pytest.mark.slow
 def test_saige_serve_builds_the_engine_before_any_page_is_opened(app_settings: Settings) -> None:
     """The real command: its process reports the engine loaded while no browser has connected."""
     port = free_port()
