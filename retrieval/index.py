@@ -276,6 +276,7 @@ def open_current_store(settings: Settings, embedder: Embedder) -> ChromaStore:
     Raises IndexMissingError when nothing was ever built, IndexCorruptError when the index files cannot be
     read or were built with another embedding model.
     """
+    from retrieval.build_records import load_records, save_records
     from retrieval.store import ChromaStore
 
     client = connect(settings, create=False)
@@ -299,9 +300,17 @@ def open_current_store(settings: Settings, embedder: Embedder) -> ChromaStore:
             )
         if count and pointer.dimension:
             store.query([1.0] + [0.0] * (pointer.dimension - 1), 1)
+        # Embedded: the build's records from their saved file (retrieval/build_records.py), else out of
+        # Chroma, then saved for the next open.
+        records = None
+        if not settings.chroma_host:
+            saved = load_records(settings, pointer.collection, pointer.fingerprint, pointer.chunks)
+            records = saved or save_records(settings, store, pointer.fingerprint)
     except Exception as exc:
         _release_embedded(settings)
         raise corrupt_error(settings, exc) from None
+    if records is not None:
+        store.use_records(records.chunks, records.controls)
     return store
 
 
@@ -330,6 +339,7 @@ def write_build(
     (named in `pointer.previous`), until the next ingest; replicas compare the pointer on every question
     and move to the new build (saige/ui/main.py: index_stamp). Embedded, every older build is dropped.
     """
+    from retrieval.build_records import drop_other_records, save_records
     from retrieval.store import ChromaStore
 
     if settings.chroma_host and not pointer.previous:
@@ -354,6 +364,8 @@ def write_build(
             )
         if controls:
             store.add_controls(controls, control_vectors)
+        if not settings.chroma_host:  # the records as Chroma returns them, for fast opens
+            save_records(settings, store, pointer.fingerprint)
         switch_to(client, settings, pointer)
     except BaseException:
         from retrieval.store import controls_name
@@ -363,6 +375,7 @@ def write_build(
                 client.delete_collection(name)
         raise
     drop_other_builds(client, settings, keep=pointer.collection, also_keep=kept_previous(settings, pointer))
+    drop_other_records(settings, keep=pointer.collection)
 
 
 def kept_previous(settings: Settings, pointer: IndexPointer) -> str | None:
@@ -414,3 +427,6 @@ def discard_index(settings: Settings, client: ClientAPI | None = None) -> None:
         shutil.rmtree(path)
     with contextlib.suppress(FileNotFoundError):
         (settings.index_dir / POINTER_FILE).unlink()
+    from retrieval.build_records import drop_other_records
+
+    drop_other_records(settings, keep=None)

@@ -215,6 +215,15 @@ class ChromaStore:
         self.collection = collection
         self._batch_size = batch_size
         self._client = client
+        self._saved_chunks: list[Chunk] | None = None
+        self._saved_controls: list[Control] | None = None
+
+    def use_records(self, chunks: list[Chunk], controls: list[Control]) -> None:
+        """The collection's chunks and controls as saved with the build (retrieval/build_records.py): the
+        first `chunks()` and the first `controls()` return these instead of reading Chroma; later calls
+        read Chroma (each call hands out records of its own)."""
+        self._saved_chunks = chunks
+        self._saved_controls = controls
 
     @classmethod
     def create(cls, client: ClientAPI, name: str, metadata: dict[str, Any] | None = None) -> ChromaStore:
@@ -286,6 +295,9 @@ class ChromaStore:
         return out
 
     def chunks(self) -> list[Chunk]:
+        if self._saved_chunks is not None:
+            saved, self._saved_chunks = self._saved_chunks, None
+            return saved
         out: list[Chunk] = []
         size = self._max_batch()
         offset = 0
@@ -360,6 +372,9 @@ class ChromaStore:
             )
 
     def controls(self) -> list[Control]:
+        if self._saved_controls is not None:
+            saved, self._saved_controls = self._saved_controls, None
+            return saved
         collection = self._controls_collection(create=False)
         if collection is None:
             return []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from saige.errors import SaigeError
 from saige.types import STAGES, Answer
@@ -31,12 +33,25 @@ def ask_later(question: str) -> None:
     st.session_state[PENDING] = question
 
 
-def render_chat(lib: Library) -> None:
-    entries: list[ChatEntry] = st.session_state.setdefault(ENTRIES, [])
+@dataclass(frozen=True)
+class ChatBox:
+    """The Ask tab's place for the conversation and the question just asked (typed or a starter's)."""
+
+    body: DeltaGenerator
+    asked: str | None
+
+
+def chat_box() -> ChatBox:
+    """The conversation's place and the chat input below it; needs no engine, so it is drawn first."""
     body = st.container()
     typed = st.chat_input("Ask about securing AI systems, e.g. how to protect training data", key=CHAT_KEY)
-    asked = typed or st.session_state.pop(PENDING, None)
-    with body:
+    return ChatBox(body=body, asked=typed or st.session_state.pop(PENDING, None))
+
+
+def render_chat(lib: Library, chat: ChatBox) -> None:
+    entries: list[ChatEntry] = st.session_state.setdefault(ENTRIES, [])
+    asked = chat.asked
+    with chat.body:
         if not entries and not asked:
             render_empty_state(lib)
         for turn, entry in enumerate(entries, 1):

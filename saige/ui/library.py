@@ -11,12 +11,12 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from retrieval.review import GuidelineRef, first_sentence, guideline_refs, guidelines_document
 from saige.errors import SaigeError
 from saige.settings import Settings
 from saige.types import Chunk, Control, Document, Hit, RelatedControl
 
 if TYPE_CHECKING:
+    from retrieval.review import GuidelineRef
     from retrieval.service import Saige
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,10 @@ class Library:
         return next((d for d in self.documents() if d.id == doc_id), None)
 
     def guidelines_document(self) -> Document | None:
+        # retrieval.review (the design review, ~0.15 s to import) loads when a view first needs it, not
+        # when `saige serve` starts
+        from retrieval.review import guidelines_document
+
         return guidelines_document(self.documents())
 
     def chunks(self) -> list[Chunk]:
@@ -66,6 +70,8 @@ class Library:
 
     def guidelines(self) -> list[GuidelineRef]:
         """The guidelines of the Guidelines document (highest priority), by stage, in document order."""
+        from retrieval.review import guideline_refs
+
         with self._lock:
             if self._refs is None:
                 doc = self.guidelines_document()
@@ -84,6 +90,8 @@ class Library:
 
     def summary(self, ref: GuidelineRef) -> str:
         """One line on a guideline: the first sentence of its text."""
+        from retrieval.review import first_sentence
+
         return first_sentence(self.section_text(ref.doc_id, ref.section_path), limit=150)
 
     def related(self, ref: GuidelineRef, k: int = 5) -> list[Hit]:

@@ -5,6 +5,11 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Callable
+
 import streamlit as st
 
 from saige.errors import IndexCorruptError, IndexMissingError, SaigeError
@@ -33,6 +38,44 @@ def _load(key: str, _settings: Settings) -> Library:
     lib = Library(Saige.from_settings(_settings))
     lib.warm_up()  # under this spinner, at the top of the page, not during the first answer
     return lib
+
+
+WARM_THREAD = "saige-warm-engine"
+
+
+class _NotFromWarmThread(logging.Filter):
+    """Drops Streamlit's "missing ScriptRunContext" warning for the warm-up thread: it calls the cached
+    loader outside any session on purpose (the spinner it would draw has no page yet)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != WARM_THREAD
+
+
+def warm_in_background(report: Callable[[str], None] | None = None) -> threading.Thread:
+    """Build the engine in a daemon thread as soon as the server process starts, for the settings the app's
+    script reads (SAIGE_* variables), through the same `st.cache_resource` loader: the browser's first
+    script run then finds it built, or waits for it under the loader's spinner (Streamlit computes one
+    value once), instead of starting the build only when the first page connects. `report` gets one line
+    when it is ready or why it failed; the failure is left for the page to show (it is not cached)."""
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        _NotFromWarmThread()
+    )
+
+    def warm() -> None:
+        started = time.perf_counter()
+        try:
+            load_library(Settings())
+        except Exception as exc:  # no index yet, bad settings...: the first page shows why
+            logging.getLogger(__name__).debug("engine warm-up failed", exc_info=True)
+            line = f"the index is not loaded: {' '.join(str(exc).split())[:300]}"
+        else:
+            line = f"index and model loaded in {time.perf_counter() - started:.1f} s"
+        if report is not None:
+            report(line)
+
+    thread = threading.Thread(target=warm, name=WARM_THREAD, daemon=True)
+    thread.start()
+    return thread
 
 
 def reload_index() -> None:
@@ -104,34 +147,48 @@ def main() -> None:
     except Exception as exc:  # a bad SAIGE_* variable: name it, one line
         st.error("Settings: " + escape_md(" ".join(str(exc).split())[:400]))
         return
-    try:
-        lib = load_library(settings)
-    except (IndexMissingError, IndexCorruptError) as exc:
-        index_panel(exc, settings)
-        return
-    except SaigeError as exc:
-        st.error(escape_md(str(exc)))
-        return
 
-    from saige.ui.browser import render_browser
-    from saige.ui.chat import render_chat
-    from saige.ui.review_view import render_review
-    from saige.ui.sidebar import render_conversation_tools, render_sidebar
+    from saige.ui.chat import chat_box, render_chat
     from saige.ui.state import TAB, TABS, keep_widget_state
 
     keep_widget_state()
-    # The tabs track which one is open and only the open one runs: switching is a light rerun, and the
-    # sidebar shows the chat's filters only where they act.
-    ask, guidelines, review = st.tabs(list(TABS), key=TAB, on_change="rerun")
-    chat_open = ask.open is not False
+    # The tabs and the chat box are drawn before the engine is there: while it loads (under the loader's
+    # spinner) the browser already shows them and a question can be typed; it is answered once the engine
+    # is ready. Without a usable index they are taken away again and the page says how to build one.
+    frame = st.empty()
+    with frame.container():
+        # The tabs track which one is open and only the open one runs: switching is a light rerun, and the
+        # sidebar shows the chat's filters only where they act.
+        ask, guidelines, review = st.tabs(list(TABS), key=TAB, on_change="rerun")
+        chat_open = ask.open is not False
+        chat = None
+        if chat_open:
+            with ask:
+                chat = chat_box()
+    try:
+        lib = load_library(settings)
+    except (IndexMissingError, IndexCorruptError) as exc:
+        frame.empty()
+        index_panel(exc, settings)
+        return
+    except SaigeError as exc:
+        frame.empty()
+        st.error(escape_md(str(exc)))
+        return
+
+    from saige.ui.sidebar import render_conversation_tools, render_sidebar
+
     conversation_tools = render_sidebar(lib, reload_index, chat=chat_open)
-    if chat_open:
-        with ask:
-            render_chat(lib)
-    if guidelines.open:
+    if chat is not None:
+        render_chat(lib, chat)
+    if guidelines.open:  # each tab's module (and what it needs) is imported when the tab first opens
+        from saige.ui.browser import render_browser
+
         with guidelines:
             render_browser(lib)
     if review.open:
+        from saige.ui.review_view import render_review
+
         with review:
             render_review(lib)
     if conversation_tools is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from saige.serve import app_path, serve_command, settings_env
+from saige.serve import app_path, serve_command, settings_env, skip_component_scan
 from saige.settings import Settings
 from tests.app.conftest import REPO
 
@@ -51,3 +51,28 @@ def test_streamlit_config_is_local_and_quiet() -> None:
     assert config["server"]["headless"] is True
     assert config["server"]["fileWatcherType"] == "none"
     assert config["client"]["toolbarMode"] == "minimal"
+
+
+def test_serve_skips_streamlits_scan_for_custom_components(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamlit's runtime start reads every installed distribution's metadata looking for custom
+    components; `saige serve` skips it (the app uses none): the runtime's discovery reads nothing."""
+    import importlib.metadata
+
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    monkeypatch.setattr(
+        manifest_scanner, "scan_component_manifests", manifest_scanner.scan_component_manifests
+    )
+    scans: list[int] = []
+
+    def distributions() -> list[importlib.metadata.Distribution]:
+        scans.append(1)
+        return []
+
+    monkeypatch.setattr(importlib.metadata, "distributions", distributions)
+    BidiComponentManager().discover_and_register_components(start_file_watching=False)
+    assert scans == [1]  # what Streamlit does on its own
+    assert skip_component_scan()
+    BidiComponentManager().discover_and_register_components(start_file_watching=False)
+    assert scans == [1]  # skipped
