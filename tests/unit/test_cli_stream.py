@@ -30,6 +30,7 @@ from saige.settings import Settings
 from tests.conftest import HashEmbedder
 from tests.fakes import tiny_chunks, tiny_documents
 from tests.fakes.openai_server import FakeOpenAIServer, split_deltas
+from tests.llm.checks import check_streamed_output
 
 QUESTION = "How should we assess suppliers in our AI supply chain?"
 GROUNDED = "Assess your suppliers [1]. Verify pre-trained models before use [2]."
@@ -169,6 +170,7 @@ def test_deltas_reach_a_terminal_in_order_while_the_model_is_still_generating(
     assert text.index(STREAMING) < text.index(GROUNDED) < text.index(STANDS) < text.index("Sources")
     assert "\n[1] " in text and "\n[2] " in text  # the sources of the answer that stands
     assert not any(heading in text for heading in HEADINGS.values())
+    assert check_streamed_output(text) == "stands"
     assert text.count("Verify pre-trained models before use") == 1  # the text is not printed twice
 
 
@@ -190,6 +192,7 @@ def test_an_uncited_answer_is_shown_as_replaced_by_the_extractive_answer(
     assert "Sources" in after and "\n[1] " in after
     assert "warning: the LLM answer was replaced by the extractive answer" in after
     assert reply not in after.split("Sources")[0]  # only the warnings quote it
+    assert check_streamed_output(text) == "replaced"
 
 
 def test_a_changed_answer_is_printed_in_full_under_its_heading(
@@ -206,6 +209,7 @@ def test_a_changed_answer_is_printed_in_full_under_its_heading(
     assert "Assess your suppliers [1]" in after and "[9]" not in after.split("Sources")[0]
     assert "warning: removed citation [9]" in after
     assert STANDS not in text
+    assert check_streamed_output(text) == "changed"
 
 
 def test_a_leak_of_the_instructions_is_withheld_and_said_so(
@@ -219,6 +223,7 @@ def test_a_leak_of_the_instructions_is_withheld_and_said_so(
     after = text[text.index(HEADINGS["withheld"]) :]
     assert REFUSAL in after
     assert leak not in text  # streaming stopped before the leak completed
+    assert check_streamed_output(text) == "withheld"
 
 
 def test_markup_and_control_sequences_in_model_text_are_shown_as_plain_text(
