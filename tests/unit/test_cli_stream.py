@@ -134,16 +134,15 @@ def serve(
 
 
 def run(monkeypatch: pytest.MonkeyPatch, args: list[str], out: Terminal, stdin: str | None = None) -> int:
+    previous = sys.stdout
     monkeypatch.setattr(sys, "stdout", out)
     if stdin is not None:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     command = typer.main.get_command(app)
     try:
         code = command.main(args=args, prog_name="saige", standalone_mode=False)
-    except typer.Exit as exc:  # pragma: no cover - depends on click's handling of Exit
-        code = exc.exit_code
     finally:
-        monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+        monkeypatch.setattr(sys, "stdout", previous)
     return int(code or 0)
 
 
@@ -263,16 +262,20 @@ def test_json_lines_from_stdin_carry_no_deltas(
     assert all(r["answer"] == GROUNDED for r in records)
 
 
-@pytest.mark.parametrize("extra", [["--json"], ["--history", "turns.json"]])
+@pytest.mark.parametrize(
+    "args",
+    [[QUESTION, "--json"], [QUESTION, "--history", "turns.json"], ["-"]],
+    ids=["json", "history", "stdin"],
+)
 def test_stream_with_json_output_is_refused_in_one_line(
-    extra: list[str],
+    args: list[str],
     serve: Callable[..., tuple[ScriptedServer, Saige]],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     server, _ = serve(GROUNDED)
     out = Terminal(tty=True)
-    assert run(monkeypatch, ["ask", QUESTION, "--llm", "openai", "--stream", *extra], out) == 2
+    assert run(monkeypatch, ["ask", *args, "--llm", "openai", "--stream"], out, stdin=QUESTION + "\n") == 2
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(err) == 1 and err[0].startswith("error: stream:") and "--json" in err[0]
     assert out.getvalue() == "" and server.requests == []
