@@ -9,7 +9,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.markup import escape
 
 from saige.errors import SaigeError
 from saige.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from retrieval.service import Saige
 
 app = typer.Typer(
     name="saige",
@@ -198,11 +201,27 @@ def ask(
             "--history output). Prints JSON: the answer and the conversation with this turn added.",
         ),
     ] = None,
+    stream: Annotated[
+        bool | None,
+        typer.Option(
+            "--stream/--no-stream",
+            help="Print an LLM's answer as it is generated, then the checked answer and its sources "
+            "(default: when stdout is a terminal). Not with --json, - or --history, which print JSON.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Answer a question from the corpus, with citations, or say plainly that the corpus does not cover it."""
     from saige.render import print_answer
 
     s = _settings(data_dir=data_dir, llm_provider=llm)
+    json_out = as_json or question == "-" or history_file is not None
+    if stream and json_out:
+        raise _fail(
+            "stream: --stream prints text as it is generated; --json, - and --history print JSON instead "
+            "(use one or the other)"
+        )
+    live = not json_out and (stream if stream is not None else _is_terminal(sys.stdout))
     questions, batch = _queries(question)
 
     def body() -> int:
@@ -211,11 +230,16 @@ def ask(
 
         turns = load_history(history_file) if history_file is not None else None
         engine = Saige.from_settings(s)
+        # The extractive answer is composed at once: there is nothing to stream, it is printed as Markdown.
+        streaming = live and (llm or engine.settings.llm_provider or "none").lower() != "none"
         for q in questions:
             if turns is not None:
                 answer = engine.ask(q, k=k, docs=doc or None, stage=stage, history=turns)
                 record = conversation_record(turns, q, answer)
                 sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=None if batch else 2) + "\n")
+                continue
+            if streaming:
+                _stream_answer(engine, q, k=k, docs=doc or None, stage=stage)
                 continue
             answer = engine.ask(q, k=k, docs=doc or None, stage=stage)
             if batch:
@@ -227,6 +251,32 @@ def ask(
         return 0
 
     _run(body)
+
+
+def _is_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(callable(isatty) and isatty())
+
+
+def _stream_answer(engine: Saige, question: str, **options: Any) -> None:
+    """The deltas as they arrive, then the checked answer (saige/render.py AnswerStream)."""
+    from saige.render import AnswerStream
+    from saige.types import Answer
+
+    shown = AnswerStream()
+    final: Answer | None = None
+    try:
+        for item in engine.ask_stream(question, **options):
+            if isinstance(item, Answer):
+                final = item
+            else:
+                shown.delta(item)
+    except BaseException:
+        shown.abort()  # the unchecked text on screen is marked as such before the error
+        raise
+    if final is None:  # pragma: no cover - ask_stream always ends with the Answer
+        raise SaigeError("ask: the answer did not arrive")
+    shown.finish(final)
 
 
 @app.command(name="eval")

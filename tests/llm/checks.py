@@ -49,3 +49,30 @@ def check_answer(record: dict[str, Any]) -> None:
         assert not citations, where
     else:
         assert re.search(r"\[\d", answer) and citations, where
+
+
+def check_streamed_output(out: str) -> str:
+    """`saige ask --stream` output (no colours, wide enough not to wrap the notes): a note that the answer
+    streams, the streamed text, then exactly one verdict: the note that it stands, or a marked heading with
+    the checked answer under it. Returns the verdict ("stands", "changed", "replaced" or "withheld")."""
+    from saige.render import HEADINGS, STANDS, STOPPED, STREAMING
+
+    flat_out = flat(out)
+    assert flat_out.startswith(STREAMING), out[:500]
+    assert STOPPED not in flat_out, out[-2000:]
+    verdicts = {name: heading for name, heading in HEADINGS.items() if heading in flat_out}
+    if STANDS in flat_out:
+        verdicts["stands"] = STANDS
+    assert len(verdicts) == 1, (list(verdicts), out[-2000:])
+    ((verdict, note),) = verdicts.items()
+    streamed = flat_out[len(STREAMING) : flat_out.index(note)].strip()
+    assert streamed, out[:2000]
+    if verdict != "stands":
+        assert flat_out.index(note) + len(note) < len(flat_out.rstrip()), (
+            "the checked answer follows its heading"
+        )
+    if verdict == "replaced":
+        # the extractive answer always quotes its sources, and says why it replaced the streamed text
+        assert "Sources [1] " in flat_out[flat_out.index(note) :], out[-2000:]
+        assert f"warning: {REPLACED}" in flat_out, out[-2000:]
+    return verdict

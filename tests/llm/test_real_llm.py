@@ -18,7 +18,7 @@ import pytest
 
 from saige.settings import Settings
 from saige.types import Answer
-from tests.llm.checks import REPLACED, check_answer
+from tests.llm.checks import REPLACED, check_answer, check_streamed_output
 from tests.llm.conftest import REPO, LLMServer
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
@@ -105,6 +105,24 @@ def test_the_terminal_shows_the_answer_and_its_sources(llm_server: LLMServer, ll
     assert "Sources" in lines, out[-2000:]
     sources = lines[lines.index("Sources") + 1 :]
     assert sources[0].startswith("[1] ") and " — \u201c" in sources[0], out[-2000:]
+
+
+def test_the_terminal_streams_the_answer_then_its_checked_form(
+    llm_server: LLMServer, llm_index: Settings
+) -> None:
+    """`saige ask --stream`: the real model's deltas, then the note that they stand or the checked answer
+    under a marked heading (SmolLM2 rarely cites, so usually the extractive answer that replaced it)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "saige.cli", "ask", QUESTIONS[0], "--llm", "openai", "--stream"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**llm_server.env(llm_index), "COLUMNS": "300"},
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "\x1b" not in proc.stdout
+    print(f"\nstreamed answer: {check_streamed_output(proc.stdout)}")
 
 
 def test_answers_stream_from_the_real_server(llm_server: LLMServer, llm_index: Settings) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from saige.render import citation_line, print_answer, print_hits
+from saige.render import citation_line, print_answer, print_hits, stream_text, terminal_text
 from saige.types import Answer, Citation, Hit
 from tests.fakes import tiny_chunks
 
@@ -69,3 +69,35 @@ def test_print_answer_lists_citations_under_the_answer() -> None:
     )
     assert "[red]and[/red]" in text
     assert "warning: removed citation [9]" in text
+
+
+def test_control_sequences_in_untrusted_text_never_reach_the_terminal() -> None:
+    """ANSI escapes, carriage returns, bell and bidi overrides in answer, quote, warning or document text
+    are dropped (rich itself passes ESC through to the terminal)."""
+    evil = "\x1b[2J\x1b[31mred\x1b[0m\r over\x07 \u202eevil\x9b"
+    citation = Citation(
+        n=1,
+        chunk_id="c1",
+        doc_id="d",
+        doc_title="Doc " + evil,
+        section="S",
+        section_path=["S"],
+        quote="Quote " + evil,
+        url="https://example.org/g.pdf#page=1",
+    )
+    answer = Answer(question="q", answer="Answer " + evil + " [1]", citations=[citation], warnings=[evil])
+    chunk = tiny_chunks()[0].model_copy(update={"text": "Chunk " + evil})
+    for show in (
+        lambda out: print_answer(answer, console=out),
+        lambda out: print_hits("q " + evil, [Hit(chunk=chunk, rank=1, score=0.5)], console=out),
+    ):
+        out = Console(record=True, width=400, color_system=None, force_terminal=False)
+        show(out)
+        text = out.export_text()
+        assert "red" in text and "evil" in text
+        assert not any(ch in text for ch in "\x1b\r\x07\u202e\x9b"), repr(text)
+
+
+def test_terminal_text_keeps_newlines_and_tabs() -> None:
+    assert terminal_text("a\r\nb\tc\x1b[1Ad\n") == "a\nb\tc[1Ad\n"
+    assert stream_text("&lt;b&gt;x\x1b") == "<b>x"
