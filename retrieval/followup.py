@@ -21,7 +21,7 @@ from retrieval.turns import (
     answer_sections,
     answered_history,
 )
-from saige.types import FollowupKind, FollowupPlan, Hit, SectionRef, Turn
+from saige.types import FollowupKind, FollowupPlan, Hit, SectionRef, Turn, normalize_heading
 
 # Continuation cues at the start of a question, longest first.
 _CUES = (
@@ -226,6 +226,20 @@ def _pick(items: Sequence[SectionRef], index: int) -> SectionRef | None:
     return items[index] if index < len(items) else None
 
 
+def _parts_of(ref: SectionRef, catalogue: Sequence[SectionRef]) -> list[SectionRef]:
+    """The sections directly under `ref` in its document, in order: what "the second one" counts when an
+    answer was about a part that holds guidelines ("What are the secure deployment guidelines?")."""
+    same = [r for r in catalogue if r.doc_id == ref.doc_id]
+    # A summary repeats a part's heading ("Executive summary > 3. Secure deployment"); plain text names only
+    # the heading, so the part of that name that holds sections counts.
+    name = normalize_heading(ref.section)
+    for part in [ref, *(r for r in same if r.key != ref.key and normalize_heading(r.section) == name)]:
+        parts = [r for r in same if r.section_path[:-1] == part.section_path and r.key != part.key]
+        if parts:
+            return parts
+    return []
+
+
 def _new_topic(question: str) -> list[str]:
     """Words of the question that bring a topic of their own (not stage, meta or audience words; "after" and
     "post" in "after/post deployment" name a stage too)."""
@@ -240,37 +254,88 @@ def _new_topic(question: str) -> list[str]:
     ]
 
 
+# Where a relative clause starts: the audience named before it ("organisations that only use AI tools").
+_RELATIVE_RE = re.compile(r"\s+(?:that|who|which|whose|where)\b.*$", re.I | re.S)
+# Words for a document rather than a topic ("what does the Singapore guidance say?").
+_DOC_NOUNS = wordset(
+    "guidance guidelines guideline document documents framework frameworks publication paper report version "
+    "code practice profile principles say says said cover covers mention mentions"
+)
+
+
 def _audience(question: str) -> str | None:
-    """The audience of "what about for users?" / "and for non-technical staff?": the words after `for`,
-    when they are all the question adds."""
+    """The audience of "what about for users?" / "and for non-technical staff?": the words after `for`
+    (up to a relative clause: "organisations that only use AI tools" names organisations), when they are all
+    the question adds."""
     rest = _CUE_RE.sub("", question, count=1)
     if rest == question and len(content_terms(question)) > 3:
         return None
     m = _AUDIENCE_RE.search(rest)
     if m is None:
         return None
-    phrase = m.group(1).strip()
+    phrase = _RELATIVE_RE.sub("", m.group(1)).strip()
     if not phrase or named_stage(phrase):
         return None
     outside = _new_topic(rest[: m.start()])
     return phrase if not outside else None
 
 
-def audience_first(hits: Sequence[Hit], audience: str) -> list[Hit]:
+def nouns(text: str) -> list[str]:
+    """The words of `text` as nouns are compared for an audience: lowercase, hyphenated words split, a plural
+    `s` dropped ("End-users" -> "end", "user"). Not stemmed: "operators" must not match "operation"."""
+    out = [w for w in re.split(r"[^a-z0-9]+", text.lower().replace("\u2019", "'")) if w and w not in STOP_WORDS]
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in out]
+
+
+def audience_head(audience: str) -> str | None:
+    """The head noun of an audience phrase: its last word ("system owners" -> "owner")."""
+    said = nouns(audience)
+    return said[-1] if said else None
+
+
+def audience_first(
+    hits: Sequence[Hit], audience: str, previous: Sequence[SectionRef] = ()
+) -> list[Hit]:
     """For another audience ("for system owners"): the sections whose heading names it first, judged by the
-    phrase's head noun (its last word: "owners", not the generic "system"), more of its words breaking ties
-    among those; the others keep the search order."""
-    said = tokenize(audience)
+    phrase's head noun (its last word: "owners", not the generic "system"); among those, the sections the
+    previous answer gave last (they were the answer for the audience asked before), those of its documents
+    (the conversation's) first, then those naming more of the phrase's words. The others keep the search
+    order."""
+    said = nouns(audience)
     if not said:
         return list(hits)
     head, every = said[-1], set(said)
+    home = list(dict.fromkeys(r.doc_id for r in previous))
+    given = {r.key for r in previous}
 
-    def key(h: Hit) -> tuple[bool, int, int]:
-        heading = set(tokenize(h.chunk.section))
-        named = head in heading
-        return (not named, -len(every & heading) if named else 0, h.rank)
+    def key(h: Hit) -> tuple[bool, bool, int, int, int]:
+        heading = set(nouns(h.chunk.section))
+        if head not in heading:
+            return (True, False, 0, 0, h.rank)
+        doc = h.chunk.doc_id
+        again = (doc, tuple(h.chunk.section_path)) in given
+        return (False, again, home.index(doc) if doc in home else len(home), -len(every & heading), h.rank)
 
     return sorted(hits, key=key)
+
+
+def _document_switch(
+    question: str,
+    new_words: Sequence[str],
+    sections: Sequence[SectionRef],
+    names: Callable[[str], frozenset[str]] | None,
+    name_terms: frozenset[str],
+) -> SectionRef | None:
+    """The section of the last answer that a question asks about in another document ("And in the code of
+    practice?", "Where is that in the CSA guidelines?"): when the question names documents (not the one the
+    section is from) and adds no topic of its own, only words that name a document."""
+    if names is None or not sections:
+        return None
+    named = names(question)
+    if not named or sections[0].doc_id in named:
+        return None
+    own = [w for w in new_words if w not in _DOC_NOUNS and not set(tokenize(w)) <= name_terms]
+    return None if own else sections[0]
 
 
 def other_documents_dropped(resolved: str, question: str, doc_terms: frozenset[str]) -> str:
@@ -289,9 +354,12 @@ def plan_followup(
     catalogue: Sequence[SectionRef] = (),
     rewriter: Rewriter | None = None,
     doc_terms: frozenset[str] = frozenset(),
+    names: Callable[[str], frozenset[str]] | None = None,
+    name_terms: frozenset[str] = frozenset(),
 ) -> FollowupPlan:
     """What `question` asks of the conversation (see the comment above); deterministic without `rewriter`.
-    `doc_terms` are the (stemmed) words that only name a document ("singapor", "nist")."""
+    `doc_terms` are the (stemmed) words that only name a document ("singapor", "nist"); `names` gives the
+    documents a text names and `name_terms` the (stemmed) words of document names ("code", "practic")."""
     good = answered_history(history)
     idx = previous_user_index(good)
     if idx is None:
@@ -300,7 +368,7 @@ def plan_followup(
     reply = good[idx + 1] if idx + 1 < len(good) else None
     points = answer_points(reply, catalogue) if reply is not None else []
     sections = answer_sections(reply, catalogue) if reply is not None else []
-    previous_plan = plan_followup(good[idx].content, good[:idx], catalogue)
+    previous_plan = plan_followup(good[idx].content, good[:idx], catalogue, None, doc_terms, names, name_terms)
     topic = previous_plan.topic or topic_of(previous_plan.query, drop_stage=True)
 
     new_words = _new_topic(question)
@@ -309,13 +377,20 @@ def plan_followup(
     leans = bool(_CUE_RE.match(question) or _ANAPHOR_RE.search(question) or ordinal is not None)
     # "Which stage is that in?", and "When does that apply?" (when, about the guideline just given).
     asks_stage = bool(said & _STAGE_QUESTION or ("when" in said and leans)) and named_stage(question) is None
-    leans = leans or bool(said & _MORE_WORDS)
+    # "Go on.", "Why?": nothing but words about the conversation leans on the last answer.
+    only_meta = all(w in _META_WORDS or w in STOP_WORDS or w in _QUESTION_WORDS for w in said)
+    leans = leans or bool(said & _MORE_WORDS) or (bool(said) and only_meta)
     short = len(content_terms(question)) <= MAX_FOLLOWUP_TERMS
 
     target: SectionRef | None = None
     if ordinal is not None:
         index, is_point = ordinal
-        target = _pick(points, index) if is_point else (_pick(sections, index) or _pick(points, index))
+        listed = _parts_of(sections[0], catalogue) if sections and not is_point else []
+        target = (
+            _pick(points, index)
+            if is_point
+            else (_pick(listed, index) or _pick(sections, index) or _pick(points, index))
+        )
     elif sections:
         target = sections[0]
 
@@ -355,6 +430,16 @@ def plan_followup(
             topic=topic,
             previous=sections,
         )
+    switch = _document_switch(question, new_words, sections, names, name_terms)
+    if short and switch is not None and ordinal is None and not asks_stage and topic:
+        # The same guidance in another document ("and in the code of practice?", "what does NIST say?"):
+        # the topic and what the section given is about, in the words of the question (which name the
+        # document); the planner puts that section's nearest counterpart in the named document first.
+        about = topic_of(_unnumbered(switch.section), drop_stage=True)
+        asked = _CUE_RE.sub("", question, count=1).strip()
+        query = other_documents_dropped(f"{_distinct(f'{topic} {about}')} {asked}", question, doc_terms)
+        query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or query
+        return FollowupPlan(kind="rewrite", query=query, previous=sections, topic=topic, like=switch)
     if short and not new_words and (leans or ordinal is not None) and not asks_stage:
         if target is not None:
             kind: FollowupKind = "pick" if ordinal is not None else "expand"
