@@ -283,7 +283,9 @@ def _audience(question: str) -> str | None:
 def nouns(text: str) -> list[str]:
     """The words of `text` as nouns are compared for an audience: lowercase, hyphenated words split, a plural
     `s` dropped ("End-users" -> "end", "user"). Not stemmed: "operators" must not match "operation"."""
-    out = [w for w in re.split(r"[^a-z0-9]+", text.lower().replace("\u2019", "'")) if w and w not in STOP_WORDS]
+    out = [
+        w for w in re.split(r"[^a-z0-9]+", text.lower().replace("\u2019", "'")) if w and w not in STOP_WORDS
+    ]
     return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in out]
 
 
@@ -293,9 +295,7 @@ def audience_head(audience: str) -> str | None:
     return said[-1] if said else None
 
 
-def audience_first(
-    hits: Sequence[Hit], audience: str, previous: Sequence[SectionRef] = ()
-) -> list[Hit]:
+def audience_first(hits: Sequence[Hit], audience: str, previous: Sequence[SectionRef] = ()) -> list[Hit]:
     """For another audience ("for system owners"): the sections whose heading names it first, judged by the
     phrase's head noun (its last word: "owners", not the generic "system"); among those, the sections the
     previous answer gave last (they were the answer for the audience asked before), those of its documents
@@ -368,7 +368,9 @@ def plan_followup(
     reply = good[idx + 1] if idx + 1 < len(good) else None
     points = answer_points(reply, catalogue) if reply is not None else []
     sections = answer_sections(reply, catalogue) if reply is not None else []
-    previous_plan = plan_followup(good[idx].content, good[:idx], catalogue, None, doc_terms, names, name_terms)
+    previous_plan = plan_followup(
+        good[idx].content, good[:idx], catalogue, None, doc_terms, names, name_terms
+    )
     topic = previous_plan.topic or topic_of(previous_plan.query, drop_stage=True)
 
     new_words = _new_topic(question)

@@ -163,7 +163,9 @@ class FollowupPlanner:
         if not named:
             return found
         text = self.sections.text(like.doc_id, like.section_path) if self.sections.has(like) else ""
-        near = self._search(f"{like.section}\n{text}"[:COUNTERPART_CHARS], k=1, docs=named, stage=stage, mode="dense")
+        near = self._search(
+            f"{like.section}\n{text}"[:COUNTERPART_CHARS], k=1, docs=named, stage=stage, mode="dense"
+        )
         lead = near.hits[:1]
         taken = {_key(h) for h in lead}
         hits = [*lead, *(h for h in found.hits if _key(h) not in taken)][:k]
