@@ -9,9 +9,10 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Protocol
 
-from retrieval.followup import Rewriter, audience_first, audience_head, nouns, plan_followup
+from retrieval.followup import Rewriter, plan_followup
 from retrieval.fusion import join_overlapping
 from retrieval.lifecycle import path_stage, staged_counterpart
+from retrieval.referents import audience_first, audience_head, nouns
 from retrieval.search import DocumentNamer, SearchResult
 from retrieval.tokenize import tokenize
 from saige.errors import SaigeError

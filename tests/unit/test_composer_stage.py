@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from retrieval.composer import compose_answer
-from retrieval.followup import audience_first
 from retrieval.lifecycle import staged_counterpart
+from retrieval.referents import audience_first
 from saige.types import Chunk, FollowupPlan, Hit, SectionRef
 
 

@@ -3,8 +3,9 @@ analogous stage or audience, and failed turns that never poison the next questio
 
 from __future__ import annotations
 
-from retrieval.followup import other_documents_dropped, plan_followup
+from retrieval.followup import plan_followup
 from retrieval.lifecycle import named_stage, path_stage
+from retrieval.referents import other_documents_dropped
 from retrieval.turns import answer_points, answer_sections, answered_history, failed
 from saige.types import AnswerPoint, SectionRef, Turn
 
