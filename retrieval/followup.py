@@ -153,7 +153,9 @@ def resolve(question: str, history: Sequence[Turn], rewriter: Rewriter | None = 
 #   - "expand"/"pick": more depth on one section of the last answer (the first point, the second one, it);
 #   - "stage": which lifecycle stage that section belongs to;
 #   - "analogous": the same topic in another stage ("during development", "once it is live") or for another
-#     audience ("for users"), excluding the sections already given;
+#     audience ("for users": the sections whose heading names it, retrieval/referents.py);
+#   - "rewrite" with `like`: the section just given, in another document the question names ("and in the
+#     code of practice?", "what does NIST say about it?");
 #   - "rewrite": any other follow-up, made standalone by the rule above (or the LLM);
 #   - "new": not a follow-up.
 # Turns that abstained or failed are left out of the state (retrieval/turns.py), so they never poison the next
