@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from retrieval.service import Saige
 
 DEFAULT_CONVERSATIONS = Path(__file__).with_name("conversations.jsonl")
-Kind = Literal["expand", "nth", "stage", "analogous-stage", "analogous-audience", "after-failure"]
+Kind = Literal[
+    "expand", "nth", "stage", "analogous-stage", "analogous-audience", "other-document", "after-failure"
+]
 
 
 class ConversationTurn(BaseModel):

@@ -15,13 +15,14 @@ import re
 from collections.abc import Callable, Sequence
 
 from retrieval.lifecycle import AFTER_DEPLOY_RE, STAGE_OF_WORD, STAGE_WORDS, named_stage
-from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, tokenize, words, wordset
+from retrieval.referents import RELATIVE_RE, document_switch, other_documents_dropped, parts_of
+from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, words, wordset
 from retrieval.turns import (
     answer_points,
     answer_sections,
     answered_history,
 )
-from saige.types import FollowupKind, FollowupPlan, Hit, SectionRef, Turn
+from saige.types import FollowupKind, FollowupPlan, SectionRef, Turn
 
 # Continuation cues at the start of a question, longest first.
 _CUES = (
@@ -152,7 +153,9 @@ def resolve(question: str, history: Sequence[Turn], rewriter: Rewriter | None = 
 #   - "expand"/"pick": more depth on one section of the last answer (the first point, the second one, it);
 #   - "stage": which lifecycle stage that section belongs to;
 #   - "analogous": the same topic in another stage ("during development", "once it is live") or for another
-#     audience ("for users"), excluding the sections already given;
+#     audience ("for users": the sections whose heading names it, retrieval/referents.py);
+#   - "rewrite" with `like`: the section just given, in another document the question names ("and in the
+#     code of practice?", "what does NIST say about it?");
 #   - "rewrite": any other follow-up, made standalone by the rule above (or the LLM);
 #   - "new": not a follow-up.
 # Turns that abstained or failed are left out of the state (retrieval/turns.py), so they never poison the next
@@ -241,46 +244,20 @@ def _new_topic(question: str) -> list[str]:
 
 
 def _audience(question: str) -> str | None:
-    """The audience of "what about for users?" / "and for non-technical staff?": the words after `for`,
-    when they are all the question adds."""
+    """The audience of "what about for users?" / "and for non-technical staff?": the words after `for`
+    (up to a relative clause: "organisations that only use AI tools" names organisations), when they are all
+    the question adds."""
     rest = _CUE_RE.sub("", question, count=1)
     if rest == question and len(content_terms(question)) > 3:
         return None
     m = _AUDIENCE_RE.search(rest)
     if m is None:
         return None
-    phrase = m.group(1).strip()
+    phrase = RELATIVE_RE.sub("", m.group(1)).strip()
     if not phrase or named_stage(phrase):
         return None
     outside = _new_topic(rest[: m.start()])
     return phrase if not outside else None
-
-
-def audience_first(hits: Sequence[Hit], audience: str) -> list[Hit]:
-    """For another audience ("for system owners"): the sections whose heading names it first, judged by the
-    phrase's head noun (its last word: "owners", not the generic "system"), more of its words breaking ties
-    among those; the others keep the search order."""
-    said = tokenize(audience)
-    if not said:
-        return list(hits)
-    head, every = said[-1], set(said)
-
-    def key(h: Hit) -> tuple[bool, int, int]:
-        heading = set(tokenize(h.chunk.section))
-        named = head in heading
-        return (not named, -len(every & heading) if named else 0, h.rank)
-
-    return sorted(hits, key=key)
-
-
-def other_documents_dropped(resolved: str, question: str, doc_terms: frozenset[str]) -> str:
-    """A follow-up that names a document ("How does it differ in the Singapore guidelines?") moves to that
-    document: the names of other documents carried over from the earlier question leave the query."""
-    own = set(tokenize(question))
-    if not own & doc_terms:
-        return resolved
-    kept = [w for w in resolved.split() if not (set(tokenize(w)) & doc_terms) or set(tokenize(w)) <= own]
-    return " ".join(kept)
 
 
 def plan_followup(
@@ -289,9 +266,12 @@ def plan_followup(
     catalogue: Sequence[SectionRef] = (),
     rewriter: Rewriter | None = None,
     doc_terms: frozenset[str] = frozenset(),
+    names: Callable[[str], frozenset[str]] | None = None,
+    name_terms: frozenset[str] = frozenset(),
 ) -> FollowupPlan:
     """What `question` asks of the conversation (see the comment above); deterministic without `rewriter`.
-    `doc_terms` are the (stemmed) words that only name a document ("singapor", "nist")."""
+    `doc_terms` are the (stemmed) words that only name a document ("singapor", "nist"); `names` gives the
+    documents a text names and `name_terms` the (stemmed) words of document names ("code", "practic")."""
     good = answered_history(history)
     idx = previous_user_index(good)
     if idx is None:
@@ -300,7 +280,9 @@ def plan_followup(
     reply = good[idx + 1] if idx + 1 < len(good) else None
     points = answer_points(reply, catalogue) if reply is not None else []
     sections = answer_sections(reply, catalogue) if reply is not None else []
-    previous_plan = plan_followup(good[idx].content, good[:idx], catalogue)
+    previous_plan = plan_followup(
+        good[idx].content, good[:idx], catalogue, None, doc_terms, names, name_terms
+    )
     topic = previous_plan.topic or topic_of(previous_plan.query, drop_stage=True)
 
     new_words = _new_topic(question)
@@ -309,13 +291,20 @@ def plan_followup(
     leans = bool(_CUE_RE.match(question) or _ANAPHOR_RE.search(question) or ordinal is not None)
     # "Which stage is that in?", and "When does that apply?" (when, about the guideline just given).
     asks_stage = bool(said & _STAGE_QUESTION or ("when" in said and leans)) and named_stage(question) is None
-    leans = leans or bool(said & _MORE_WORDS)
+    # "Go on.", "Why?": nothing but words about the conversation leans on the last answer.
+    only_meta = all(w in _META_WORDS or w in STOP_WORDS or w in _QUESTION_WORDS for w in said)
+    leans = leans or bool(said & _MORE_WORDS) or (bool(said) and only_meta)
     short = len(content_terms(question)) <= MAX_FOLLOWUP_TERMS
 
     target: SectionRef | None = None
     if ordinal is not None:
         index, is_point = ordinal
-        target = _pick(points, index) if is_point else (_pick(sections, index) or _pick(points, index))
+        listed = parts_of(sections[0], catalogue) if sections and not is_point else []
+        target = (
+            _pick(points, index)
+            if is_point
+            else (_pick(listed, index) or _pick(sections, index) or _pick(points, index))
+        )
     elif sections:
         target = sections[0]
 
@@ -355,6 +344,16 @@ def plan_followup(
             topic=topic,
             previous=sections,
         )
+    switch = document_switch(question, new_words, sections, names, name_terms)
+    if short and switch is not None and ordinal is None and not asks_stage and topic:
+        # The same guidance in another document ("and in the code of practice?", "what does NIST say?"):
+        # the topic and what the section given is about, in the words of the question (which name the
+        # document); the planner puts that section's nearest counterpart in the named document first.
+        about = topic_of(_unnumbered(switch.section), drop_stage=True)
+        asked = _CUE_RE.sub("", question, count=1).strip()
+        query = other_documents_dropped(f"{_distinct(f'{topic} {about}')} {asked}", question, doc_terms)
+        query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or query
+        return FollowupPlan(kind="rewrite", query=query, previous=sections, topic=topic, like=switch)
     if short and not new_words and (leans or ordinal is not None) and not asks_stage:
         if target is not None:
             kind: FollowupKind = "pick" if ordinal is not None else "expand"

@@ -146,6 +146,8 @@ _DIRECTING = frozenset(
         "always",
     ]
 )
+# "Say more (about that)", "talk more about it": a request for more of the answer, not a command.
+_SAY_MORE = frozenset(["say", "talk", "speak"])
 _SECOND_PERSON = frozenset(["you", "your", "yours", "yourself", "you're", "you’re", "u"])
 
 
@@ -160,6 +162,8 @@ def _asks(sentence: str) -> bool:
     for clause in _CLAUSE.split(sentence):
         words = _words(clause)
         if words and (words[0] in _ASKING or words[0] in _REQUESTING):
+            return True
+        if words[1:2] == ["more"] and words[0] in _SAY_MORE:  # "Say more about that.": more of the answer
             return True
     return False
 

@@ -5,13 +5,15 @@ from (the target section whole, its staged counterpart, or the analogous guidanc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from typing import Protocol
 
-from retrieval.followup import Rewriter, audience_first, plan_followup
+from retrieval.followup import Rewriter, plan_followup
 from retrieval.fusion import join_overlapping
 from retrieval.lifecycle import path_stage, staged_counterpart
-from retrieval.search import SearchResult
+from retrieval.referents import audience_first, audience_head, nouns
+from retrieval.search import DocumentNamer, SearchResult
 from retrieval.tokenize import tokenize
 from saige.errors import SaigeError
 from saige.types import STAGES, Chunk, Document, FollowupPlan, Hit, SectionRef, Turn, normalize_heading
@@ -20,6 +22,8 @@ SectionKey = tuple[str, tuple[str, ...]]
 # How much of a section (heading, then text) is compared to find its counterpart in another stage: the
 # opening of a guideline says what it is about (the query encoder reads about 300 words at most).
 COUNTERPART_CHARS = 1500
+# How many sections named for an audience join the pool of a follow-up about that audience.
+ADDRESSED_SECTIONS = 6
 
 
 class Search(Protocol):
@@ -111,10 +115,23 @@ class FollowupPlanner:
         headings = {t for c in self._chunks for p in c.section_path for t in tokenize(p)}
         return frozenset(self._name_terms - headings)
 
+    @cached_property
+    def _namer(self) -> DocumentNamer:
+        """The documents a question names (as the search finds them)."""
+        return DocumentNamer(self._documents.values())
+
     def plan(self, question: str, history: Sequence[Turn], rewriter: Rewriter | None = None) -> FollowupPlan:
         """How the question leans on the conversation (retrieval/followup.py); `rewriter` (an LLM) rewrites
         the follow-ups the structured rules leave as plain rewrites."""
-        return plan_followup(question, history, self.catalogue, rewriter, self.doc_terms)
+        return plan_followup(
+            question,
+            history,
+            self.catalogue,
+            rewriter,
+            self.doc_terms,
+            self._namer.named,
+            self._name_terms,
+        )
 
     def result(
         self,
@@ -133,7 +150,28 @@ class FollowupPlanner:
                 return targeted
         if plan.kind == "analogous":
             return self._analogous(plan, k=k, docs=docs, stage=stage, mode=mode)
-        return self._search(plan.query, k=k, docs=docs, stage=stage, mode=mode)
+        found = self._search(plan.query, k=k, docs=docs, stage=stage, mode=mode)
+        if plan.like is not None and found.named_docs and plan.like.doc_id not in found.named_docs:
+            return self._elsewhere(plan.like, found, k=k, docs=docs, stage=stage)
+        return found
+
+    def _elsewhere(
+        self, like: SectionRef, found: SearchResult, *, k: int, docs: Sequence[str] | None, stage: str | None
+    ) -> SearchResult:
+        """The same guidance in the documents a follow-up names: the named documents' section nearest in
+        meaning to the section `like` (its heading and text) first, then the search's hits."""
+        named = sorted(d for d in found.named_docs if not docs or d in docs)
+        if not named:
+            return found
+        text = self.sections.text(like.doc_id, like.section_path) if self.sections.has(like) else ""
+        near = self._search(
+            f"{like.section}\n{text}"[:COUNTERPART_CHARS], k=1, docs=named, stage=stage, mode="dense"
+        )
+        lead = near.hits[:1]
+        taken = {_key(h) for h in lead}
+        hits = [*lead, *(h for h in found.hits if _key(h) not in taken)][:k]
+        hits = [h.model_copy(update={"rank": i}) for i, h in enumerate(hits, 1)]
+        return replace(found, hits=hits)
 
     def _targeted(
         self,
@@ -185,7 +223,10 @@ class FollowupPlanner:
 
         hits = [h for h in found.hits if keep(h)] or found.hits
         if plan.audience:
-            hits = audience_first(hits, plan.audience)
+            named = [h for h in self._addressed(plan, docs, stage_name) if keep(h)]
+            taken = {_key(h) for h in hits}
+            hits = [*hits, *(h for h in named if _key(h) not in taken)]
+            hits = audience_first(hits, plan.audience, plan.previous)
         if plan.like is not None and plan.stage is not None:
             near = [h for h in self._counterparts(plan.like, plan.stage, k + len(excluded), docs) if keep(h)]
             taken = {_key(h) for h in near}
@@ -201,6 +242,26 @@ class FollowupPlanner:
             unknown_entities=found.unknown_entities,
             entity_coverage=found.entity_coverage,
         )
+
+    def _addressed(self, plan: FollowupPlan, docs: Sequence[str] | None, stage: str | None) -> list[Hit]:
+        """The sections whose heading names the audience of `plan` (by its head noun, as
+        retrieval/followup.py `audience_first` judges it), the previous answer's documents first, so that a
+        guideline written for that audience ("Make it easy for users to do the right things") is found even
+        when the topic's search does not reach it."""
+        head = audience_head(plan.audience or "")
+        if head is None:
+            return []
+        home = list(dict.fromkeys(r.doc_id for r in plan.previous))
+        refs = [
+            r
+            for r in self.catalogue
+            if head in nouns(r.section)
+            and (not docs or r.doc_id in docs)
+            and (stage is None or r.stage == stage)
+        ]
+        refs.sort(key=lambda r: home.index(r.doc_id) if r.doc_id in home else len(home))
+        out = [self.sections.hit(r) for r in refs[:ADDRESSED_SECTIONS]]
+        return [h.model_copy(update={"rank": 1000 + i}) for i, h in enumerate(out) if h is not None]
 
     def _counterparts(self, like: SectionRef, stage: str, k: int, docs: Sequence[str] | None) -> list[Hit]:
         """The guidelines of `stage` nearest in meaning to the section `like` (its heading and text), within

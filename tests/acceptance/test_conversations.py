@@ -31,7 +31,9 @@ def test_held_out_follow_ups_land_on_the_right_guideline(
 
 def test_held_out_follow_ups_reach_the_rank_1_target(held_out: tuple[list[TurnScore], list[Answer]]) -> None:
     scores, _ = held_out
-    assert summarize(scores, "test").rank1 >= 0.75  # issue 11's target; measured 0.765 (0.647 before)
+    assert (
+        summarize(scores, "test").rank1 >= 0.75
+    )  # issue 11 target; measured 0.850 of 40 (0.775 before follow2)
 
 
 def test_expand_and_stage_use_the_first_answers_guideline(real_engine: Saige) -> None:
@@ -60,6 +62,46 @@ def test_another_stage_answers_from_the_same_documents_lifecycle(real_engine: Sa
     assert top.doc_id == given.doc_id and top.stage == "Secure operation and maintenance"
     assert top.section.startswith("Monitor your system")
     assert "In the **Secure operation and maintenance** stage" in live.answer
+
+
+def _follow(engine: Saige, first_question: str, question: str, plain: bool = False) -> Answer:
+    first = engine.ask(first_question)
+    reply = first.as_turn()
+    if plain:
+        reply = Turn(role="assistant", content=reply.content)
+    return engine.ask(question, history=[Turn(role="user", content=first_question), reply])
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_another_audience_reaches_the_guideline_written_for_it(real_engine: Saige, plain: bool) -> None:
+    # "Make it easy for users to do the right things" is not among the hits of a search for the topic and
+    # the audience's words; its heading names the audience, in the conversation's document.
+    users = _follow(real_engine, "What does releasing AI responsibly involve?", "And for users?", plain)
+    assert users.followup == "analogous" and not users.abstained
+    top = users.hits[0].chunk
+    assert top.doc_id == "ncsc-cisa-secure-ai-guidelines-2023"
+    assert top.section == "Make it easy for users to do the right things"
+    assert users.answer.startswith("For users, the corresponding guidance is **")
+
+
+def test_the_same_guidance_in_another_named_document(real_engine: Saige) -> None:
+    answer = _follow(
+        real_engine,
+        "How should we model the threats to our AI system?",
+        "What does the code of practice say?",
+    )
+    assert not answer.abstained
+    top = answer.hits[0].chunk
+    assert top.doc_id == "dsit-ai-cyber-security-cop-implementation-guide-2025"
+    assert top.section.startswith("Principle 3: Evaluate the threats")
+
+
+def test_the_nth_one_after_an_answer_about_a_stage_is_that_stages_nth_guideline(real_engine: Saige) -> None:
+    third = _follow(
+        real_engine, "What are the secure deployment guidelines?", "And the third one?", plain=True
+    )
+    assert third.followup == "pick" and not third.abstained
+    assert third.hits[0].chunk.section == "Develop incident management procedures"
 
 
 def test_how_questions_get_actions_not_dangling_definitions(real_engine: Saige) -> None:

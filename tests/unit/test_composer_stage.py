@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from retrieval.composer import compose_answer
-from retrieval.followup import audience_first
 from retrieval.lifecycle import staged_counterpart
+from retrieval.referents import audience_first
 from saige.types import Chunk, FollowupPlan, Hit, SectionRef
 
 
@@ -71,3 +71,22 @@ def test_a_counterpart_shares_a_specific_heading_word() -> None:
     )
     assert staged_counterpart(target, [loose, Hit(chunk=CSA, rank=2)]) is None  # only "AI system" shared
     assert staged_counterpart(target, [loose, Hit(chunk=NCSC, rank=2)]) == Hit(chunk=NCSC, rank=2)
+
+
+def test_audience_nouns_are_not_stemmed_into_other_words() -> None:
+    operation = Hit(chunk=chunk("a", ["4. Secure operation and maintenance"], "x"), rank=1)
+    operators = Hit(chunk=chunk("b", ["Guidance for operators"], "x"), rank=2)
+    assert audience_first([operation, operators], "operators") == [operators, operation]
+    assert audience_first([operation], "operators") == [operation]
+
+
+def test_audience_sections_of_the_conversations_document_come_first_and_the_one_given_last() -> None:
+    given = SectionRef(doc_id="ncsc", section="Raise staff awareness", section_path=["Raise staff awareness"])
+    again = Hit(chunk=chunk("ncsc", ["Raise staff awareness"], "x"), rank=1)
+    elsewhere = Hit(chunk=chunk("dsit", ["Communication with End-users"], "x"), rank=2)
+    home = Hit(chunk=chunk("ncsc", ["Make it easy for users to do the right things"], "x"), rank=3)
+    # "end users": the conversation's document's section for users before another's naming both words.
+    assert audience_first([again, elsewhere, home], "end users", [given]) == [home, elsewhere, again]
+    brief = Hit(chunk=chunk("ml", ["Brief the risks to non-technical staff"], "x"), rank=2)
+    # The section given (for the audience asked before) goes after another one naming the new audience.
+    assert audience_first([again, brief], "non-technical staff", [given]) == [brief, again]

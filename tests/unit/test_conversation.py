@@ -232,7 +232,15 @@ def test_conversation_file_is_valid_and_split_by_the_rule() -> None:
     assert all(c.split == split_of(c.id) for c in conversations)
     assert all(2 <= len(c.turns) <= 4 for c in conversations)
     kinds = {c.kind for c in conversations}
-    assert kinds == {"expand", "nth", "stage", "analogous-stage", "analogous-audience", "after-failure"}
+    assert kinds == {
+        "expand",
+        "nth",
+        "stage",
+        "analogous-stage",
+        "analogous-audience",
+        "other-document",
+        "after-failure",
+    }
     assert any(not t.answerable for c in conversations for t in c.turns[:-1])  # a turn that fails first
     with pytest.raises(ValueError, match="split"):
         Conversation.model_validate(

@@ -3,8 +3,9 @@ analogous stage or audience, and failed turns that never poison the next questio
 
 from __future__ import annotations
 
-from retrieval.followup import other_documents_dropped, plan_followup
+from retrieval.followup import plan_followup
 from retrieval.lifecycle import named_stage, path_stage
+from retrieval.referents import other_documents_dropped
 from retrieval.turns import answer_points, answer_sections, answered_history, failed
 from saige.types import AnswerPoint, SectionRef, Turn
 
@@ -224,3 +225,71 @@ def test_a_follow_up_naming_a_document_leaves_the_other_documents_names_behind()
     assert (
         other_documents_dropped("ncsc cisa lifecycle stages", "Why?", terms) == "ncsc cisa lifecycle stages"
     )
+
+
+def test_an_audience_ends_before_a_relative_clause() -> None:
+    plan = plan_followup("What about for organisations that only use AI tools?", WEIGHTS, CATALOGUE)
+    assert plan.kind == "analogous" and plan.audience == "organisations"
+
+
+def _names(text: str) -> frozenset[str]:
+    """The documents a text names, as the search's DocumentNamer would: the code of practice, the ML
+    principles."""
+    low = text.lower()
+    return frozenset(
+        d for d, phrase in (("dsit", "code of practice"), (ML, "ml principles")) if phrase in low
+    )
+
+
+NAME_TERMS = frozenset({"code", "practic", "ml", "principl"})
+
+
+def test_a_follow_up_naming_another_document_asks_for_the_same_guidance_there() -> None:
+    history = structured("How do we secure our AI supply chain?", SUPPLY)
+    for question in ("What does the code of practice say?", "And in the code of practice?"):
+        plan = plan_followup(question, history, CATALOGUE, names=_names, name_terms=NAME_TERMS)
+        assert plan.kind == "rewrite" and plan.like == SUPPLY, question
+        assert {"supply", "chain"} <= set(plan.query.lower().split()) and "code of practice" in plan.query
+    # A topic of its own is a new search in that document, not the section just given.
+    plan = plan_followup(
+        "What does the code of practice say about data poisoning?",
+        history,
+        CATALOGUE,
+        names=_names,
+        name_terms=NAME_TERMS,
+    )
+    assert plan.like is None
+    # The section's own document named again: no switch.
+    ml_history = structured("What do the ML principles say about the supply chain?", ML_SUPPLY)
+    plan = plan_followup(
+        "And in the ML principles?", ml_history, CATALOGUE, names=_names, name_terms=NAME_TERMS
+    )
+    assert plan.like is None
+
+
+DEPLOYMENT = SectionRef(doc_id=G, section="Secure deployment", section_path=["Secure deployment"])
+SUMMARY = SectionRef(
+    doc_id=G, section="Secure deployment", section_path=["Executive summary", "Secure deployment"]
+)
+
+
+def test_the_nth_one_after_an_answer_about_a_part_counts_its_guidelines() -> None:
+    catalogue = [SUMMARY, DEPLOYMENT, INFRA, PROTECT, SUPPLY, ML_SUPPLY]
+    history = structured("What are the secure deployment guidelines?", DEPLOYMENT, DEPLOYMENT)
+    assert plan_followup("And the second one?", history, catalogue).target == PROTECT
+    assert plan_followup("Tell me about the first one.", history, catalogue).target == INFRA
+    # Plain text names only the heading, which the executive summary repeats: the part that holds
+    # guidelines counts.
+    plain = [
+        Turn(role="user", content="What are the secure deployment guidelines?"),
+        Turn(role="assistant", content="The answer is under **Secure deployment**. [1]"),
+    ]
+    assert plan_followup("And the second one?", plain, catalogue).target == PROTECT
+    # "Point 2" is the answer's second citation, not the part's second guideline.
+    assert plan_followup("Expand on point 2.", history, catalogue).target == DEPLOYMENT
+
+
+def test_a_follow_up_of_conversation_words_only_expands_the_last_answer() -> None:
+    for question in ("Go on.", "Yes please."):
+        plan = plan_followup(question, WEIGHTS, CATALOGUE)
+        assert plan.kind == "expand" and plan.target == PROTECT, question
