@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TypeVar
 
 from saige.types import Chunk, Hit
@@ -19,6 +19,17 @@ def rrf(rankings: Sequence[tuple[Sequence[K], float]], k: int) -> dict[K, float]
         for rank, key in enumerate(ranking, start=1):
             scores[key] = scores.get(key, 0.0) + weight / (k + rank)
     return scores
+
+
+def margin_scores(scores: Mapping[K, float]) -> dict[K, float]:
+    """Scores min-max scaled to 0..1 over the candidates: how far above the weakest candidate each one
+    stands (1 for the best). Rank fusion keeps only the order; this keeps the margins. Empty when all tie."""
+    if not scores:
+        return {}
+    hi, lo = max(scores.values()), min(scores.values())
+    if hi <= lo:
+        return {}
+    return {key: (v - lo) / (hi - lo) for key, v in scores.items()}
 
 
 def join_overlapping(first: str, second: str, *, max_words: int = 120) -> str:
@@ -66,6 +77,7 @@ def _merge_run(run: list[Hit]) -> Hit:
     )
     dense = [h.dense_score for h in run if h.dense_score is not None]
     bm25 = [h.bm25_score for h in run if h.bm25_score is not None]
+    evidence = [h.evidence for h in run if h.evidence is not None]
     ids: list[str] = []
     for h in run:
         ids.extend(h.merged_ids or [h.chunk.chunk_id])
@@ -75,14 +87,15 @@ def _merge_run(run: list[Hit]) -> Hit:
         dense_score=max(dense) if dense else None,
         bm25_score=max(bm25) if bm25 else None,
         merged_ids=ids,
+        evidence=max(evidence) if evidence else None,
     )
 
 
 def merge_adjacent(hits: Sequence[Hit]) -> list[Hit]:
     """Merge hits that are neighbouring chunks of one section; drop duplicates; keep the ranking order.
 
-    A merged hit takes the best score of its parts and the place of its best part; its text is the parts'
-    text joined without repeating the overlap, and its page range covers all parts.
+    A merged hit takes the best score (and best evidence) of its parts and the place of its best part; its
+    text is the parts' text joined without repeating the overlap, and its page range covers all parts.
     """
     seen: set[str] = set()
     unique: list[Hit] = []

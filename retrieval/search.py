@@ -24,7 +24,7 @@ from typing import Literal
 
 from retrieval.bm25 import BM25Index
 from retrieval.controls import ControlCatalogue
-from retrieval.fusion import merge_adjacent, rrf
+from retrieval.fusion import margin_scores, merge_adjacent, rrf
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.tokenize import content_terms, entity_terms, tokenize
 from saige.settings import Settings
@@ -287,10 +287,13 @@ class SearchEngine:
         k = k or s.top_k
         n = max(s.candidates, k)
         flt = None if flt is None or flt.empty else flt
+        named = self.namer.named(query)
+        terms = content_terms(query)
         bm25_hits: list[tuple[Chunk, float]] = []
         dense_hits: list[tuple[Chunk, float]] = []
+        vector: list[float] = []
         if mode != "dense":
-            bm25_hits = self.bm25.search(content_terms(query), n, flt)
+            bm25_hits = self.bm25.search(terms, n, flt)
         if mode != "bm25":
             vector = self.embed_query(dense_query or query)
             dense_hits = self.store.query(vector, n, flt)
@@ -314,12 +317,20 @@ class SearchEngine:
                 ([c.chunk_id for c, _ in bm25_hits], s.bm25_weight),
                 ([c.chunk_id for c, _ in dense_hits], s.dense_weight),
             ]
+            if mode == "hybrid":
+                rankings += self._named_rankings(terms, vector, n, named, flt, by_id)
             fused = rrf(rankings, s.rrf_k)
-        named = self.namer.named(query)
+            if mode == "hybrid" and s.bm25_margin > 0:
+                unit = 1.0 / (s.rrf_k + 1)
+                for cid, bonus in margin_scores(bm25_score).items():
+                    fused[cid] += s.bm25_margin * unit * bonus
         matches: list[ControlMatch] = []
+        evidence: dict[str, float] = {}
         if mode == "hybrid":
-            self._add_extras(query, fused, by_id, named, flt)
-            matches = self._pin_controls(query, fused, by_id, named, flt)
+            self._add_extras(query, fused, by_id, named)
+            evidence = dict(fused)
+            self._add_preferences(fused, by_id, named, flt)
+            matches = self._pin_controls(query, fused, by_id, named, flt, evidence)
 
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         pool = ranked[: max(3 * k, 15)]
@@ -329,6 +340,7 @@ class SearchEngine:
                 score=score,
                 dense_score=dense_score.get(cid),
                 bm25_score=bm25_score.get(cid),
+                evidence=evidence.get(cid, 0.0) if mode == "hybrid" else None,
             )
             for cid, score in pool
         ]
@@ -357,6 +369,44 @@ class SearchEngine:
             controls=matches,
         )
 
+    def _named_rankings(
+        self,
+        terms: Sequence[str],
+        vector: Sequence[float],
+        n: int,
+        named: frozenset[str],
+        flt: Filter | None,
+        by_id: dict[str, Chunk],
+    ) -> list[tuple[list[str], float]]:
+        """The documents a question names, searched on their own too (BM25 and dense, `n` each): their
+        chunks then rank in fusion even when other documents fill the whole corpus's top candidates, so the
+        named-document bonus has their best passages to act on."""
+        s = self.settings
+        named_flt = self._named_filter(named, flt) if s.named_doc_search > 0 else None
+        if named_flt is None:
+            return []
+        out: list[tuple[list[str], float]] = []
+        for found, weight in (
+            (self.bm25.search(terms, n, named_flt), s.bm25_weight),
+            (self.store.query(vector, n, named_flt) if vector else [], s.dense_weight),
+        ):
+            for c, _ in found:
+                by_id.setdefault(c.chunk_id, c)
+            out.append(([c.chunk_id for c, _ in found], weight * s.named_doc_search))
+        return out
+
+    def _named_filter(self, named: frozenset[str], flt: Filter | None) -> Filter | None:
+        """The documents a question names, as a filter within `flt`; None when there are none, or when
+        `flt` already searches only them."""
+        docs = set(named)
+        if flt is not None and flt.doc_ids:
+            docs &= set(flt.doc_ids)
+            if docs == set(flt.doc_ids):
+                return None
+        if not docs:
+            return None
+        return Filter(doc_ids=tuple(sorted(docs)), stage=flt.stage if flt is not None else None)
+
     def _pin_controls(
         self,
         query: str,
@@ -364,9 +414,11 @@ class SearchEngine:
         by_id: dict[str, Chunk],
         named: frozenset[str],
         flt: Filter | None,
+        evidence: dict[str, float],
     ) -> list[ControlMatch]:
         """Identifier lookup: the chunks of the controls the question names go first (every candidate when
-        the id is ambiguous), then the first match's parent and siblings."""
+        the id is ambiguous), then the first match's parent and siblings. A pinned chunk's evidence is its
+        pinned score: the question named it."""
         if self.catalogue is None or not self.catalogue:
             return []
         matches = self.catalogue.lookup(query, named)
@@ -393,6 +445,7 @@ class SearchEngine:
         for i, chunk in enumerate(pinned):
             by_id[chunk.chunk_id] = chunk
             fused[chunk.chunk_id] = top + unit * (len(pinned) - i)
+            evidence[chunk.chunk_id] = fused[chunk.chunk_id]
         return matches
 
     def _chunk_terms(self, chunk: Chunk) -> set[str]:
@@ -404,19 +457,17 @@ class SearchEngine:
         fused: dict[str, float],
         by_id: dict[str, Chunk],
         named: frozenset[str],
-        flt: Filter | None = None,
     ) -> None:
+        """What speaks for or against a chunk itself: the documents the question names, a heading that
+        matches the question, a table of contents or reference list."""
         s = self.settings
         unit = 1.0 / (s.rrf_k + 1)
         q_terms = set(content_terms(query))
         for cid in fused:
             chunk = by_id[cid]
             bonus = 0.0
-            if named:
-                if chunk.doc_id in named:
-                    bonus += s.named_doc_boost * unit
-            elif chunk.doc_id in self._priority:
-                bonus += s.guidelines_boost * unit * self._priority[chunk.doc_id]
+            if named and chunk.doc_id in named:
+                bonus += s.named_doc_boost * unit
             if cid in self._junk:
                 bonus -= s.junk_penalty * unit
             heading = self._heading(chunk)
@@ -424,7 +475,25 @@ class SearchEngine:
                 overlap = len(heading & q_terms) / len(heading)
                 bonus += s.heading_boost * unit * overlap
             fused[cid] += bonus
-        if not named and self._twins:
+
+    def _add_preferences(
+        self,
+        fused: dict[str, float],
+        by_id: dict[str, Chunk],
+        named: frozenset[str],
+        flt: Filter | None = None,
+    ) -> None:
+        """When the question names no document: the priority document's bonus, and its own section placed
+        just above a shared heading ("twin") of another document. These order documents; they are not
+        evidence that a passage answers (`Hit.evidence` leaves them out)."""
+        if named:
+            return
+        unit = 1.0 / (self.settings.rrf_k + 1)
+        for cid in fused:
+            doc_id = by_id[cid].doc_id
+            if doc_id in self._priority:
+                fused[cid] += self.settings.guidelines_boost * unit * self._priority[doc_id]
+        if self._twins:
             best_by_section: dict[tuple[str, int, tuple[str, ...]], float] = {}
             for cid, score in fused.items():
                 k = _key(by_id[cid])

@@ -144,3 +144,78 @@ def test_every_document_alias_is_a_name_the_document_gives_itself() -> None:
         )
     ]
     assert not invented, "aliases that are not names of their document: " + ", ".join(invented)
+
+
+def _crowded_engine(settings: Settings, fake_embedder: HashEmbedder) -> SearchEngine:
+    """Six Guidelines sections that repeat the question's words fill each retriever's top candidates; the
+    ML principles' own passage on the topic says it in fewer of them."""
+    crowd = [
+        (
+            GUIDELINES,
+            "Secure operation and maintenance",
+            ["Secure operation and maintenance", f"Logging topic {i}"],
+            (30 + i, 30 + i),
+            [f"Logging of model queries {i}: you keep logging of model queries, logging of queries to the "
+             f"model and logging reviews of queries {i}."],
+        )
+        for i in range(6)
+    ]  # fmt: skip
+    own = (
+        ML_PRINCIPLES,
+        "Operation",
+        ["Operation", "Keep records of access to the model"],
+        (40, 40),
+        ["Keep records of who sends queries to the model, so that unusual use stands out."],
+    )
+    chunks = tiny_chunks([*crowd, own])
+    store = MemoryStore()
+    store.add(chunks, fake_embedder.embed([c.embed_text for c in chunks]))
+    return SearchEngine(store, fake_embedder, tiny_documents(), settings)
+
+
+def test_a_named_document_is_searched_on_its_own_too(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    question = "What do the machine learning principles say about logging of model queries?"
+    own = (ML_PRINCIPLES, "Keep records of access to the model")
+    narrow = settings.model_copy(update={"candidates": 5})
+    with_search = _crowded_engine(narrow.model_copy(update={"named_doc_search": 1.0}), fake_embedder)
+    assert with_search.search(question, k=5).hits[0].chunk.doc_id == ML_PRINCIPLES
+    assert own in sections(with_search.search(question, k=5).hits)
+    # without it, the crowd fills both retrievers' candidates and the named document's passage is never seen
+    without = _crowded_engine(narrow.model_copy(update={"named_doc_search": 0.0}), fake_embedder)
+    assert own not in sections(without.search(question, k=5).hits)
+    # a question that names no document searches once
+    unnamed = "What should we do about logging of model queries?"
+    assert own not in sections(with_search.search(unnamed, k=5).hits)
+
+
+def test_evidence_leaves_out_the_priority_bonus(engine: SearchEngine) -> None:
+    unit = 1.0 / (engine.settings.rrf_k + 1)
+    hits = engine.search("how do we secure our supply chain?", k=10).hits  # every section of the corpus
+    guidelines = next(h for h in hits if h.chunk.doc_id == GUIDELINES)
+    assert guidelines.evidence is not None
+    assert guidelines.score - guidelines.evidence == pytest.approx(engine.settings.guidelines_boost * unit)
+    other = next(h for h in hits if h.chunk.doc_id != GUIDELINES)
+    assert other.evidence == pytest.approx(other.score)
+    # a question that names a document gets no priority bonus: evidence and score agree
+    named = engine.search("what do the machine learning principles say about the supply chain?", k=5).hits
+    assert all(h.evidence == pytest.approx(h.score) for h in named)
+    assert all(h.evidence is None for h in engine.search("supply chain", k=3, mode="hybrid-plain").hits)
+
+
+def test_the_bm25_margin_adds_to_the_top_bm25_candidate(engine: SearchEngine) -> None:
+    question = "how do suppliers secure the supply chain of models?"
+    unit = 1.0 / (engine.settings.rrf_k + 1)
+    engine.settings = engine.settings.model_copy(update={"bm25_margin": 0.0})
+    before = {h.chunk.chunk_id: h for h in engine.search(question, k=10).hits}
+    engine.settings = engine.settings.model_copy(update={"bm25_margin": 1.0})
+    after = {h.chunk.chunk_id: h for h in engine.search(question, k=10).hits}
+    assert before.keys() == after.keys()
+    scored = sorted(
+        (h for h in after.values() if h.bm25_score is not None), key=lambda h: -(h.bm25_score or 0)
+    )
+    gains = [after[h.chunk.chunk_id].score - before[h.chunk.chunk_id].score for h in scored]
+    assert gains[0] == pytest.approx(unit)  # the best BM25 score: one RRF first place at weight 1
+    assert gains[-1] == pytest.approx(0.0)  # the weakest BM25 candidate: nothing
+    assert all(0.0 <= g <= unit + 1e-12 for g in gains)
+    top = scored[0].chunk.chunk_id
+    assert (after[top].evidence or 0) - (before[top].evidence or 0) == pytest.approx(unit)  # it is evidence
