@@ -205,13 +205,22 @@ def hit_evidence(hit: Hit) -> float:
     return hit.evidence if hit.evidence is not None else hit.score
 
 
-def close_sections(hits: Sequence[Hit], max_sections: int = 3) -> list[int]:
-    """Indices of the hits an answer quotes, in rank order: the top hit, and at most `max_sections` - 1
-    others, the strongest evidence first, among those whose score is within SECTION_SCORE_RATIO of the top
-    hit's or whose evidence is within it of the best evidence among the hits.
+def _preferred(hit: Hit) -> bool:
+    """The hit's score carries a document preference (the priority document's bonus when the question
+    names no document): its score exceeds its evidence."""
+    return hit.evidence is not None and hit.score > hit.evidence + 1e-12
 
-    Evidence as well as the ranking score: a section of another document that the retrievers found as
-    strongly as the priority document's own is quoted beside it, though the priority bonus ranks it lower."""
+
+def close_sections(hits: Sequence[Hit], max_sections: int = 3) -> list[int]:
+    """Indices of the hits an answer quotes, in rank order: the top hit and at most `max_sections` - 1
+    others.
+
+    Quoted beside the top hit: a section whose score is within SECTION_SCORE_RATIO of the top hit's, or
+    whose evidence is within it of the best evidence among the hits (a section of another document that
+    the retrievers found as strongly as the priority document's own, though the priority bonus ranks it
+    lower), the strongest evidence first; and, when another document's section leads, the priority
+    document's best section within the first `max_sections` ranks, first of all (the main document is
+    always heard when it ranks that high)."""
     if not hits:
         return []
     best = max(hit_evidence(h) for h in hits)
@@ -222,6 +231,10 @@ def close_sections(hits: Sequence[Hit], max_sections: int = 3) -> list[int]:
         or (best > 0 and hit_evidence(hits[i]) >= SECTION_SCORE_RATIO * best)
     ]
     close.sort(key=lambda i: (-hit_evidence(hits[i]), i))
+    if not _preferred(hits[0]):
+        main = next((i for i in range(1, min(max_sections, len(hits))) if _preferred(hits[i])), None)
+        if main is not None:
+            close = [main, *(i for i in close if i != main)]
     return sorted([0, *close[: max_sections - 1]])
 
 

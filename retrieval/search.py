@@ -1,11 +1,13 @@
 """Hybrid search: BM25 + dense, fused with weighted reciprocal-rank fusion, then Saige's extras.
 
 Modes: "bm25" and "dense" (one retriever), "hybrid-plain" (RRF only) and "hybrid" (RRF plus the extras that
-measured better on the eval set: document priority and named-document preference, shared-heading "twins",
-a penalty for tables of contents / reference lists / title pages, and one hit per section; the heading-match
-bonus is there but off by default, settings.heading_boost = 0, because it did not help). Adjacent chunks of
-one section are merged into one hit in every mode. Tried and dropped (worse or mixed on the eval set):
-summing chunk scores per section, dense similarity of headings as a third ranking, BM25 over whole sections.
+measured better on the eval set: the BM25 score margin, a second search within the documents a question names,
+document priority and named-document preference, shared-heading "twins", a heading-match bonus, a penalty for
+tables of contents / reference lists / title pages, and one hit per section). Adjacent chunks of one section
+are merged into one hit in every mode. Tried and dropped (worse or mixed on the dev questions): summing chunk
+scores per section (also damped, and max-pooled section ranks), dense similarity of headings as a third
+ranking, BM25 over whole sections, ranks read from deeper retriever lists (50-200), the dense score margin, and
+scaling the priority bonus by the priority document's share of the candidates.
 
 Document priority. Several documents share headings ("Secure your supply chain" is a guideline of the
 Guidelines, a principle of the NCSC ML principles and a topic of the UK code of practice). A question that
@@ -13,6 +15,10 @@ names a document ("NIST", "RMF", "code of practice", "Singapore"...) gets a fusi
 chunks; a question that names none gets a smaller bonus for the highest-priority document (the Guidelines,
 priority 10), so shared headings surface the Guidelines' own section first. Bonuses are counted in units of
 one RRF first place (1 / (rrf_k + 1)), so they are comparable with the fused scores they are added to.
+
+Evidence. The priority bonus and the twins' placement order documents; they say nothing about how well a
+passage answers. Each hit's `evidence` is its fused score without them, so the answerer can quote another
+document's section that the retrievers found as strongly as the Guidelines' own (retrieval/answer.py).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Literal
 from retrieval.bm25 import BM25Index
 from retrieval.controls import ControlCatalogue
 from retrieval.fusion import margin_scores, merge_adjacent, rrf
+from retrieval.naming import DocumentNamer
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.tokenize import content_terms, entity_terms, tokenize
 from saige.settings import Settings
@@ -76,109 +83,6 @@ PINNED_CONTEXT = 3
 
 Mode = Literal["hybrid", "hybrid-plain", "bm25", "dense"]
 MODES: tuple[str, ...] = ("hybrid", "hybrid-plain", "bm25", "dense")
-
-# Phrases that name a corpus document in a question (matched on word boundaries, lowercase). A phrase may
-# name several documents ("nist"); when a more specific phrase also matched ("rmf"), the specific one wins.
-# Every phrase is a name the document gives itself: it occurs in its manifest title, short title or publisher
-# (tests/unit/test_search.py checks this), so no alias exists because some question happened to use it.
-DOC_ALIASES: dict[str, tuple[str, ...]] = {
-    "ncsc-cisa-secure-ai-guidelines-2023": (
-        "guidelines for secure ai",
-        "secure ai system development",
-        "ncsc/cisa",
-        "cisa",
-    ),
-    "nist-ai-100-1-ai-rmf-1-0": (
-        "nist",
-        "ai rmf",
-        "rmf",
-        "risk management framework",
-        "ai 100-1",
-        "100-1",
-    ),
-    "nist-ai-600-1-genai-profile-2024": (
-        "nist",
-        "genai profile",
-        "generative artificial intelligence profile",
-        "ai 600-1",
-        "600-1",
-    ),
-    "nist-ai-100-2e2023-aml-taxonomy": (
-        "nist",
-        "taxonomy",
-        "100-2",
-    ),
-    "nist-sp-800-218a-genai-ssdf-profile-2024": (
-        "nist",
-        "ssdf",
-        "800-218a",
-        "sp 800-218a",
-    ),
-    "ncsc-machine-learning-principles-2024": (
-        "machine learning principles",
-        "principles for the security of machine learning",
-        "ncsc principles",
-    ),
-    "dsit-ai-cyber-security-cop-implementation-guide-2025": (
-        "code of practice",
-        "implementation guide",
-        "dsit",
-    ),
-    "asd-engaging-with-ai-2024": (
-        "asd",
-        "acsc",
-        "engaging with ai",
-        "australian signals directorate",
-        "australian",
-    ),
-    "csa-sg-guidelines-securing-ai-systems-2024": (
-        "singapore",
-        "csa",
-        "cyber security agency",
-        "securing ai systems",
-    ),
-}
-
-
-# "ML" is how the documents themselves abbreviate machine learning ("NIST Adversarial ML taxonomy"): a question
-# that says "the NCSC ML principles" names the machine learning principles.
-_ABBREVIATION = re.compile(r"(?<![a-z0-9])ml(?![a-z0-9])")
-
-
-def _alias_pattern(phrase: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])")
-
-
-def _aliases_for(document: Document) -> tuple[str, ...]:
-    """Known aliases of corpus documents; for other documents, the short title and its bracketed code."""
-    if document.id in DOC_ALIASES:
-        return DOC_ALIASES[document.id]
-    names = [document.short_title.lower()]
-    names += [m.strip().lower() for m in re.findall(r"\(([^)]+)\)", document.short_title)]
-    return tuple(n for n in names if len(n) >= 3)
-
-
-class DocumentNamer:
-    """Finds the documents a question names."""
-
-    def __init__(self, documents: Iterable[Document]) -> None:
-        by_phrase: dict[str, set[str]] = {}
-        for d in documents:
-            for phrase in _aliases_for(d):
-                by_phrase.setdefault(phrase, set()).add(d.id)
-        self._phrases = [(_alias_pattern(p), frozenset(ids)) for p, ids in by_phrase.items()]
-        # Terms that only name a document (not a topic): "nist", "singapor", "rmf", "asd"...
-        self.name_terms: frozenset[str] = frozenset(
-            t for p in by_phrase for t in tokenize(p) if t not in {"ai", "secur", "guidelin", "system"}
-        ).union(t for d in documents for t in tokenize(d.short_title) if t.isalpha() and len(t) <= 5)
-
-    def named(self, question: str) -> frozenset[str]:
-        text = _ABBREVIATION.sub(
-            "machine learning", " ".join(question.lower().replace("\u2019", "'").split())
-        )
-        matched = [ids for pattern, ids in self._phrases if pattern.search(text)]
-        specific = [ids for ids in matched if not any(other < ids for other in matched)]
-        return frozenset().union(*specific) if specific else frozenset()
 
 
 @dataclass

@@ -7,7 +7,7 @@ import re
 from retrieval.answer import NOT_COVERED, abstain_answer, extractive_answer, section_label, select_points
 from retrieval.bm25 import BM25Index
 from saige.types import Hit
-from tests.fakes import GUIDELINES, ML_PRINCIPLES, tiny_chunks, tiny_documents
+from tests.fakes import GUIDELINES, ML_PRINCIPLES, NIST_RMF, tiny_chunks, tiny_documents
 
 CHUNKS = tiny_chunks()
 DOCS = {d.id: d for d in tiny_documents()}
@@ -152,3 +152,24 @@ def test_quoted_sections_are_capped_strongest_evidence_first() -> None:
     assert close_sections(hits, max_sections=4) == [0, 1, 2, 3]
     assert close_sections(hits[:2], max_sections=3) == [0, 1]  # by score, as before
     assert close_sections([], max_sections=3) == []
+
+
+def test_the_main_document_is_heard_when_another_document_leads() -> None:
+    from retrieval.answer import close_sections
+
+    # Another document's section leads; the Guidelines' section ranks second on its priority bonus (its
+    # score 0.8 exceeds its evidence 0.3): it is quoted as well, before the sections close by evidence.
+    ml = hit(ML_PRINCIPLES, "Secure your supply chain", 1, score=1.0).model_copy(update={"evidence": 1.0})
+    main = hit(GUIDELINES, "Secure your supply chain", 2, score=0.8).model_copy(update={"evidence": 0.3})
+    question = "How do we assess and monitor the security of suppliers in our supply chain?"
+    _, citations = extractive_answer(question, [ml, main], DOCS, IDF)
+    assert citations[0].doc_id == ML_PRINCIPLES
+    assert GUIDELINES in {c.doc_id for c in citations}
+    # only within the first max_sections ranks, and not when the question named a document (no bonus)
+    others = [
+        hit(NIST_RMF, "GOVERN 1: Policies and procedures", r, score=0.5).model_copy(update={"evidence": 0.5})
+        for r in (2, 3)
+    ]
+    assert close_sections([ml, *others, main], max_sections=3) == [0]
+    unboosted = main.model_copy(update={"evidence": 0.8})
+    assert close_sections([ml, unboosted], max_sections=3) == [0]

@@ -129,7 +129,7 @@ def test_every_document_alias_is_a_name_the_document_gives_itself() -> None:
     """No alias exists because a question used it: each occurs in the manifest's title, short title or
     publisher of its document."""
     from corpus.manifest import load_manifest
-    from retrieval.search import DOC_ALIASES, _alias_pattern
+    from retrieval.naming import DOC_ALIASES, _alias_pattern
 
     documents = {d.id: d for d in load_manifest(Settings())}
     assert set(DOC_ALIASES) <= set(documents)
