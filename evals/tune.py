@@ -5,7 +5,7 @@
 What is tuned, and on what (dev questions of every `evals/questions*.jsonl`; `test` is never loaded):
 
 - Ranking (`Saige.search`, hybrid mode, the top 10): candidates, rrf_k, bm25_weight, dense_weight,
-  guidelines_boost, named_doc_boost, named_doc_search, bm25_margin, heading_boost, junk_penalty. Objective:
+  guidelines_boost, named_doc_boost, named_doc_search, heading_boost, junk_penalty. Objective:
   section MRR over the answerable dev questions that name gold sections, then hit@1, then hit@5. Search:
   coordinate ascent over a small fixed grid per parameter, in a fixed order, starting from the committed
   values, until a full round changes nothing (at most three rounds); a value replaces the current one only
@@ -55,7 +55,6 @@ RANKING_GRID: dict[str, tuple[float, ...]] = {
     "guidelines_boost": (0.0, 0.5, 1.0, 1.5),
     "named_doc_boost": (0.5, 1.0, 2.0, 3.0),
     "named_doc_search": (0.0, 0.5, 1.0),
-    "bm25_margin": (0.0, 0.25, 0.5, 1.0),
     "heading_boost": (0.0, 0.5, 1.0),
     "junk_penalty": (0.0, 0.5, 1.0, 2.0),
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from typing import TypeVar
 
 from saige.types import Chunk, Hit
@@ -19,17 +19,6 @@ def rrf(rankings: Sequence[tuple[Sequence[K], float]], k: int) -> dict[K, float]
         for rank, key in enumerate(ranking, start=1):
             scores[key] = scores.get(key, 0.0) + weight / (k + rank)
     return scores
-
-
-def margin_scores(scores: Mapping[K, float]) -> dict[K, float]:
-    """Scores min-max scaled to 0..1 over the candidates: how far above the weakest candidate each one
-    stands (1 for the best). Rank fusion keeps only the order; this keeps the margins. Empty when all tie."""
-    if not scores:
-        return {}
-    hi, lo = max(scores.values()), min(scores.values())
-    if hi <= lo:
-        return {}
-    return {key: (v - lo) / (hi - lo) for key, v in scores.items()}
 
 
 def join_overlapping(first: str, second: str, *, max_words: int = 120) -> str:

@@ -109,12 +109,6 @@ class Settings(BaseSettings):
         description="Weight in fusion of a second BM25 and dense search within the documents a question "
         "names, so their passages compete even when other documents fill the top candidates (0: off).",
     )
-    bm25_margin: float = Field(
-        default=tuned.BM25_MARGIN,
-        ge=0,
-        description="Fusion bonus (in units of one RRF first place) times a candidate's BM25 score scaled "
-        "0..1 over the BM25 candidates: how far above the others BM25 puts it, which ranks alone lose.",
-    )
     heading_boost: float = Field(
         default=tuned.HEADING_BOOST,
         ge=0,

@@ -74,16 +74,6 @@ def test_a_table_row_is_not_merged_with_its_neighbours_but_its_own_pieces_are() 
     assert [h.chunk.control_id for h in merged] == [None, "GV-1.2-001", "GV-1.2-002"]
 
 
-def test_margin_scores_keep_how_far_above_the_weakest_candidate_each_one_stands() -> None:
-    from retrieval.fusion import margin_scores
-
-    # ranks alone would give a, b, c evenly spaced; the margins show that a stands far above b and c
-    scaled = margin_scores({"a": 20.0, "b": 6.0, "c": 4.0})
-    assert scaled == pytest.approx({"a": 1.0, "b": 0.125, "c": 0.0})
-    assert margin_scores({"a": 3.0, "b": 3.0}) == {}  # all tie: no margin to keep
-    assert margin_scores({}) == {}
-
-
 def test_a_merged_hit_keeps_the_best_evidence_of_its_parts() -> None:
     a = _chunk("a", "S", 0, "first part of the section", 1)
     b = _chunk("b", "S", 1, "second part of the section", 2)

@@ -200,22 +200,3 @@ def test_evidence_leaves_out_the_priority_bonus(engine: SearchEngine) -> None:
     named = engine.search("what do the machine learning principles say about the supply chain?", k=5).hits
     assert all(h.evidence == pytest.approx(h.score) for h in named)
     assert all(h.evidence is None for h in engine.search("supply chain", k=3, mode="hybrid-plain").hits)
-
-
-def test_the_bm25_margin_adds_to_the_top_bm25_candidate(engine: SearchEngine) -> None:
-    question = "how do suppliers secure the supply chain of models?"
-    unit = 1.0 / (engine.settings.rrf_k + 1)
-    engine.settings = engine.settings.model_copy(update={"bm25_margin": 0.0})
-    before = {h.chunk.chunk_id: h for h in engine.search(question, k=10).hits}
-    engine.settings = engine.settings.model_copy(update={"bm25_margin": 1.0})
-    after = {h.chunk.chunk_id: h for h in engine.search(question, k=10).hits}
-    assert before.keys() == after.keys()
-    scored = sorted(
-        (h for h in after.values() if h.bm25_score is not None), key=lambda h: -(h.bm25_score or 0)
-    )
-    gains = [after[h.chunk.chunk_id].score - before[h.chunk.chunk_id].score for h in scored]
-    assert gains[0] == pytest.approx(unit)  # the best BM25 score: one RRF first place at weight 1
-    assert gains[-1] == pytest.approx(0.0)  # the weakest BM25 candidate: nothing
-    assert all(0.0 <= g <= unit + 1e-12 for g in gains)
-    top = scored[0].chunk.chunk_id
-    assert (after[top].evidence or 0) - (before[top].evidence or 0) == pytest.approx(unit)  # it is evidence
