@@ -8,8 +8,8 @@ hit in every mode. Tried and dropped (worse or mixed on the dev questions): summ
 (also damped, and max-pooled section ranks), dense similarity of headings as a third ranking, BM25 over whole
 sections, ranks read from deeper retriever lists (50-200), scaling the priority bonus by the priority
 document's share of the candidates, and a bonus for the BM25 or dense score margin over the other candidates
-(the BM25 one raised dev MRR to 0.856, 0.847 without, but cost the Guidelines' own sections rank 1 on dev follow-ups
-and on Guidelines paraphrases).
+(the BM25 one raised dev MRR to 0.856, 0.847 without, but cost the Guidelines' own sections rank 1 on dev
+follow-ups and on Guidelines paraphrases).
 
 Document priority. Several documents share headings ("Secure your supply chain" is a guideline of the
 Guidelines, a principle of the NCSC ML principles and a topic of the UK code of practice). A question that
