@@ -19,8 +19,9 @@ from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, stem, to
 from saige.types import STAGES, AnswerPoint, Chunk, Citation, Document, Hit, normalize_heading
 
 NOT_COVERED = "The corpus does not cover this question."
-# Sections quoted in an answer: the top one, plus others whose fused score is within this ratio of the top's.
-# Measured on the eval set (citation precision 0.49 -> 0.62, recall 0.80 -> 0.74 against "top 3 sections").
+# Sections quoted in an answer: the top one, plus others whose evidence is within this ratio of the best
+# evidence among the top hits. Measured on the eval set (citation precision 0.49 -> 0.62, recall 0.80 -> 0.74
+# against "top 3 sections").
 SECTION_SCORE_RATIO = 0.9
 
 IdfFn = Callable[[str], float]
@@ -161,13 +162,16 @@ def _sentence_points(
     question: str,
     hits: Sequence[Hit],
     idf: IdfFn,
+    indices: Sequence[int],
 ) -> list[Point]:
+    """Every quotable sentence of the hits at `indices`, scored (the rank prior reads the hit's index)."""
     q_terms = content_terms(question)
     weights = {t: max(idf(t), 0.1) for t in q_terms}
     total = sum(weights.values()) or 1.0
     intent = question_intent(question)
     candidates: list[Point] = []
-    for i, hit in enumerate(hits):
+    for i in indices:
+        hit = hits[i]
         text = hit.chunk.text
         heading_terms = set(tokenize(" ".join(hit.chunk.section_path)))
         for a, b in sentence_spans(text):
@@ -195,6 +199,45 @@ def _sentence_points(
     return candidates
 
 
+def hit_evidence(hit: Hit) -> float:
+    """How strongly the retrieval speaks for a hit: its evidence, without the preferences that only order
+    documents (retrieval/search.py), or its score when it carries none."""
+    return hit.evidence if hit.evidence is not None else hit.score
+
+
+def _preferred(hit: Hit) -> bool:
+    """The hit's score carries a document preference (the priority document's bonus when the question
+    names no document): its score exceeds its evidence."""
+    return hit.evidence is not None and hit.score > hit.evidence + 1e-12
+
+
+def close_sections(hits: Sequence[Hit], max_sections: int = 3) -> list[int]:
+    """Indices of the hits an answer quotes, in rank order: the top hit and at most `max_sections` - 1
+    others.
+
+    Quoted beside the top hit: a section whose score is within SECTION_SCORE_RATIO of the top hit's, or
+    whose evidence is within it of the best evidence among the hits (a section of another document that
+    the retrievers found as strongly as the priority document's own, though the priority bonus ranks it
+    lower), the strongest evidence first; and, when another document's section leads, the priority
+    document's best section within the first `max_sections` ranks, first of all (the main document is
+    always heard when it ranks that high)."""
+    if not hits:
+        return []
+    best = max(hit_evidence(h) for h in hits)
+    close = [
+        i
+        for i in range(1, len(hits))
+        if hits[i].score >= SECTION_SCORE_RATIO * hits[0].score
+        or (best > 0 and hit_evidence(hits[i]) >= SECTION_SCORE_RATIO * best)
+    ]
+    close.sort(key=lambda i: (-hit_evidence(hits[i]), i))
+    if not _preferred(hits[0]):
+        main = next((i for i in range(1, min(max_sections, len(hits))) if _preferred(hits[i])), None)
+        if main is not None:
+            close = [main, *(i for i in close if i != main)]
+    return sorted([0, *close[: max_sections - 1]])
+
+
 def select_points(
     question: str,
     hits: Sequence[Hit],
@@ -207,16 +250,14 @@ def select_points(
 ) -> list[Point]:
     """The best sentences: at most `top_cap` (3) from the top section and two from each other section.
 
-    Other sections count when their fused score is close to the top one's; `related` > 0 takes that many
-    more sections regardless (one point each), for answers that add related guidance on purpose.
+    Other sections count when their evidence is close to the best (`close_sections`); `related` > 0 takes
+    that many more sections regardless (the next ones by rank, one point each), for answers that add related
+    guidance on purpose.
     """
     hits = list(hits)
-    n_close = 0
-    if hits:
-        # hits come sorted by score, so the close ones are a prefix and indices stay those of `hits`
-        n_close = sum(1 for h in hits[:max_sections] if h.score >= SECTION_SCORE_RATIO * hits[0].score)
-        hits = hits[: n_close + related]
-    points = _sentence_points(question, hits, idf)
+    close = close_sections(hits, max_sections)
+    extra = [i for i in range(len(hits)) if i not in close][:related]
+    points = _sentence_points(question, hits, idf, sorted([*close, *extra]))
     points.sort(key=lambda p: -p.score)
     if not points:
         return []
@@ -224,7 +265,7 @@ def select_points(
     per_hit: dict[int, int] = {}
     chosen: list[Point] = []
     for p in points:
-        cap = top_cap if p.hit_index == 0 else (1 if p.hit_index >= n_close else 2)
+        cap = top_cap if p.hit_index == 0 else (2 if p.hit_index in close else 1)
         below = chosen and p.score < floor and (p.hit_index != 0 or top_cap <= 3)
         if per_hit.get(p.hit_index, 0) >= cap or below:
             continue

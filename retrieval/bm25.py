@@ -25,6 +25,7 @@ class BM25Index:
         self.vocabulary: frozenset[str] = frozenset(t for toks in self._tokens for t in toks)
         # rank-bm25 divides by the corpus size and vocabulary size: nothing to build when there are no terms.
         self._bm25 = BM25Okapi(self._tokens, k1=k1, b=b) if self.vocabulary else None
+        self._last: tuple[tuple[str, ...], Sequence[float], list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -35,6 +36,18 @@ class BM25Index:
             return 0.0
         return float(self._bm25.idf.get(term, 0.0))
 
+    def _scored(self, terms: tuple[str, ...]) -> tuple[Sequence[float], list[int]]:
+        """Every chunk's score and the chunks best first. The last query's are kept: a search then searched
+        again within some documents (the named-document search) scores the corpus once."""
+        last = self._last
+        if last is not None and last[0] == terms:
+            return last[1], last[2]
+        assert self._bm25 is not None
+        scores = self._bm25.get_scores(list(terms))
+        order = sorted(range(len(self.chunks)), key=lambda i: (-scores[i], i))
+        self._last = (terms, scores, order)
+        return scores, order
+
     def search(
         self, query: str | Sequence[str], n: int, flt: Filter | None = None
     ) -> list[tuple[Chunk, float]]:
@@ -43,8 +56,7 @@ class BM25Index:
         terms = [t for t in terms if t in self.vocabulary]
         if not terms or self._bm25 is None:
             return []
-        scores = self._bm25.get_scores(terms)
-        order = sorted(range(len(self.chunks)), key=lambda i: (-scores[i], i))
+        scores, order = self._scored(tuple(terms))
         out: list[tuple[Chunk, float]] = []
         for i in order:
             if scores[i] <= 0:

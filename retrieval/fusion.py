@@ -66,6 +66,7 @@ def _merge_run(run: list[Hit]) -> Hit:
     )
     dense = [h.dense_score for h in run if h.dense_score is not None]
     bm25 = [h.bm25_score for h in run if h.bm25_score is not None]
+    evidence = [h.evidence for h in run if h.evidence is not None]
     ids: list[str] = []
     for h in run:
         ids.extend(h.merged_ids or [h.chunk.chunk_id])
@@ -75,14 +76,15 @@ def _merge_run(run: list[Hit]) -> Hit:
         dense_score=max(dense) if dense else None,
         bm25_score=max(bm25) if bm25 else None,
         merged_ids=ids,
+        evidence=max(evidence) if evidence else None,
     )
 
 
 def merge_adjacent(hits: Sequence[Hit]) -> list[Hit]:
     """Merge hits that are neighbouring chunks of one section; drop duplicates; keep the ranking order.
 
-    A merged hit takes the best score of its parts and the place of its best part; its text is the parts'
-    text joined without repeating the overlap, and its page range covers all parts.
+    A merged hit takes the best score (and best evidence) of its parts and the place of its best part; its
+    text is the parts' text joined without repeating the overlap, and its page range covers all parts.
     """
     seen: set[str] = set()
     unique: list[Hit] = []

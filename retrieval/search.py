@@ -1,11 +1,15 @@
 """Hybrid search: BM25 + dense, fused with weighted reciprocal-rank fusion, then Saige's extras.
 
 Modes: "bm25" and "dense" (one retriever), "hybrid-plain" (RRF only) and "hybrid" (RRF plus the extras that
-measured better on the eval set: document priority and named-document preference, shared-heading "twins",
-a penalty for tables of contents / reference lists / title pages, and one hit per section; the heading-match
-bonus is there but off by default, settings.heading_boost = 0, because it did not help). Adjacent chunks of
-one section are merged into one hit in every mode. Tried and dropped (worse or mixed on the eval set):
-summing chunk scores per section, dense similarity of headings as a third ranking, BM25 over whole sections.
+measured better on the eval set: a second search within the documents a question names, document priority and
+named-document preference, shared-heading "twins", a heading-match bonus, a penalty for tables of contents /
+reference lists / title pages, and one hit per section). Adjacent chunks of one section are merged into one
+hit in every mode. Tried and dropped (worse or mixed on the dev questions): summing chunk scores per section
+(also damped, and max-pooled section ranks), dense similarity of headings as a third ranking, BM25 over whole
+sections, ranks read from deeper retriever lists (50-200), scaling the priority bonus by the priority
+document's share of the candidates, and a bonus for the BM25 or dense score margin over the other candidates
+(the BM25 one raised dev MRR to 0.856, 0.847 without, but cost the Guidelines' own sections rank 1 on dev
+follow-ups and on Guidelines paraphrases).
 
 Document priority. Several documents share headings ("Secure your supply chain" is a guideline of the
 Guidelines, a principle of the NCSC ML principles and a topic of the UK code of practice). A question that
@@ -13,6 +17,10 @@ names a document ("NIST", "RMF", "code of practice", "Singapore"...) gets a fusi
 chunks; a question that names none gets a smaller bonus for the highest-priority document (the Guidelines,
 priority 10), so shared headings surface the Guidelines' own section first. Bonuses are counted in units of
 one RRF first place (1 / (rrf_k + 1)), so they are comparable with the fused scores they are added to.
+
+Evidence. The priority bonus and the twins' placement order documents; they say nothing about how well a
+passage answers. Each hit's `evidence` is its fused score without them, so the answerer can quote another
+document's section that the retrievers found as strongly as the Guidelines' own (retrieval/answer.py).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from typing import Literal
 from retrieval.bm25 import BM25Index
 from retrieval.controls import ControlCatalogue
 from retrieval.fusion import merge_adjacent, rrf
+from retrieval.naming import DocumentNamer
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.tokenize import content_terms, entity_terms, tokenize
 from saige.settings import Settings
@@ -76,109 +85,6 @@ PINNED_CONTEXT = 3
 
 Mode = Literal["hybrid", "hybrid-plain", "bm25", "dense"]
 MODES: tuple[str, ...] = ("hybrid", "hybrid-plain", "bm25", "dense")
-
-# Phrases that name a corpus document in a question (matched on word boundaries, lowercase). A phrase may
-# name several documents ("nist"); when a more specific phrase also matched ("rmf"), the specific one wins.
-# Every phrase is a name the document gives itself: it occurs in its manifest title, short title or publisher
-# (tests/unit/test_search.py checks this), so no alias exists because some question happened to use it.
-DOC_ALIASES: dict[str, tuple[str, ...]] = {
-    "ncsc-cisa-secure-ai-guidelines-2023": (
-        "guidelines for secure ai",
-        "secure ai system development",
-        "ncsc/cisa",
-        "cisa",
-    ),
-    "nist-ai-100-1-ai-rmf-1-0": (
-        "nist",
-        "ai rmf",
-        "rmf",
-        "risk management framework",
-        "ai 100-1",
-        "100-1",
-    ),
-    "nist-ai-600-1-genai-profile-2024": (
-        "nist",
-        "genai profile",
-        "generative artificial intelligence profile",
-        "ai 600-1",
-        "600-1",
-    ),
-    "nist-ai-100-2e2023-aml-taxonomy": (
-        "nist",
-        "taxonomy",
-        "100-2",
-    ),
-    "nist-sp-800-218a-genai-ssdf-profile-2024": (
-        "nist",
-        "ssdf",
-        "800-218a",
-        "sp 800-218a",
-    ),
-    "ncsc-machine-learning-principles-2024": (
-        "machine learning principles",
-        "principles for the security of machine learning",
-        "ncsc principles",
-    ),
-    "dsit-ai-cyber-security-cop-implementation-guide-2025": (
-        "code of practice",
-        "implementation guide",
-        "dsit",
-    ),
-    "asd-engaging-with-ai-2024": (
-        "asd",
-        "acsc",
-        "engaging with ai",
-        "australian signals directorate",
-        "australian",
-    ),
-    "csa-sg-guidelines-securing-ai-systems-2024": (
-        "singapore",
-        "csa",
-        "cyber security agency",
-        "securing ai systems",
-    ),
-}
-
-
-# "ML" is how the documents themselves abbreviate machine learning ("NIST Adversarial ML taxonomy"): a question
-# that says "the NCSC ML principles" names the machine learning principles.
-_ABBREVIATION = re.compile(r"(?<![a-z0-9])ml(?![a-z0-9])")
-
-
-def _alias_pattern(phrase: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])")
-
-
-def _aliases_for(document: Document) -> tuple[str, ...]:
-    """Known aliases of corpus documents; for other documents, the short title and its bracketed code."""
-    if document.id in DOC_ALIASES:
-        return DOC_ALIASES[document.id]
-    names = [document.short_title.lower()]
-    names += [m.strip().lower() for m in re.findall(r"\(([^)]+)\)", document.short_title)]
-    return tuple(n for n in names if len(n) >= 3)
-
-
-class DocumentNamer:
-    """Finds the documents a question names."""
-
-    def __init__(self, documents: Iterable[Document]) -> None:
-        by_phrase: dict[str, set[str]] = {}
-        for d in documents:
-            for phrase in _aliases_for(d):
-                by_phrase.setdefault(phrase, set()).add(d.id)
-        self._phrases = [(_alias_pattern(p), frozenset(ids)) for p, ids in by_phrase.items()]
-        # Terms that only name a document (not a topic): "nist", "singapor", "rmf", "asd"...
-        self.name_terms: frozenset[str] = frozenset(
-            t for p in by_phrase for t in tokenize(p) if t not in {"ai", "secur", "guidelin", "system"}
-        ).union(t for d in documents for t in tokenize(d.short_title) if t.isalpha() and len(t) <= 5)
-
-    def named(self, question: str) -> frozenset[str]:
-        text = _ABBREVIATION.sub(
-            "machine learning", " ".join(question.lower().replace("\u2019", "'").split())
-        )
-        matched = [ids for pattern, ids in self._phrases if pattern.search(text)]
-        specific = [ids for ids in matched if not any(other < ids for other in matched)]
-        return frozenset().union(*specific) if specific else frozenset()
 
 
 @dataclass
@@ -287,10 +193,13 @@ class SearchEngine:
         k = k or s.top_k
         n = max(s.candidates, k)
         flt = None if flt is None or flt.empty else flt
+        named = self.namer.named(query)
+        terms = content_terms(query)
         bm25_hits: list[tuple[Chunk, float]] = []
         dense_hits: list[tuple[Chunk, float]] = []
+        vector: list[float] = []
         if mode != "dense":
-            bm25_hits = self.bm25.search(content_terms(query), n, flt)
+            bm25_hits = self.bm25.search(terms, n, flt)
         if mode != "bm25":
             vector = self.embed_query(dense_query or query)
             dense_hits = self.store.query(vector, n, flt)
@@ -314,12 +223,16 @@ class SearchEngine:
                 ([c.chunk_id for c, _ in bm25_hits], s.bm25_weight),
                 ([c.chunk_id for c, _ in dense_hits], s.dense_weight),
             ]
+            if mode == "hybrid":
+                rankings += self._named_rankings(terms, vector, n, named, flt, by_id)
             fused = rrf(rankings, s.rrf_k)
-        named = self.namer.named(query)
         matches: list[ControlMatch] = []
+        evidence: dict[str, float] = {}
         if mode == "hybrid":
-            self._add_extras(query, fused, by_id, named, flt)
-            matches = self._pin_controls(query, fused, by_id, named, flt)
+            self._add_extras(query, fused, by_id, named)
+            evidence = dict(fused)
+            self._add_preferences(fused, by_id, named, flt)
+            matches = self._pin_controls(query, fused, by_id, named, flt, evidence)
 
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         pool = ranked[: max(3 * k, 15)]
@@ -329,6 +242,7 @@ class SearchEngine:
                 score=score,
                 dense_score=dense_score.get(cid),
                 bm25_score=bm25_score.get(cid),
+                evidence=evidence.get(cid, 0.0) if mode == "hybrid" else None,
             )
             for cid, score in pool
         ]
@@ -357,6 +271,44 @@ class SearchEngine:
             controls=matches,
         )
 
+    def _named_rankings(
+        self,
+        terms: Sequence[str],
+        vector: Sequence[float],
+        n: int,
+        named: frozenset[str],
+        flt: Filter | None,
+        by_id: dict[str, Chunk],
+    ) -> list[tuple[list[str], float]]:
+        """The documents a question names, searched on their own too (BM25 and dense, `n` each): their
+        chunks then rank in fusion even when other documents fill the whole corpus's top candidates, so the
+        named-document bonus has their best passages to act on."""
+        s = self.settings
+        named_flt = self._named_filter(named, flt) if s.named_doc_search > 0 else None
+        if named_flt is None:
+            return []
+        out: list[tuple[list[str], float]] = []
+        for found, weight in (
+            (self.bm25.search(terms, n, named_flt), s.bm25_weight),
+            (self.store.query(vector, n, named_flt) if vector else [], s.dense_weight),
+        ):
+            for c, _ in found:
+                by_id.setdefault(c.chunk_id, c)
+            out.append(([c.chunk_id for c, _ in found], weight * s.named_doc_search))
+        return out
+
+    def _named_filter(self, named: frozenset[str], flt: Filter | None) -> Filter | None:
+        """The documents a question names, as a filter within `flt`; None when there are none, or when
+        `flt` already searches only them."""
+        docs = set(named)
+        if flt is not None and flt.doc_ids:
+            docs &= set(flt.doc_ids)
+            if docs == set(flt.doc_ids):
+                return None
+        if not docs:
+            return None
+        return Filter(doc_ids=tuple(sorted(docs)), stage=flt.stage if flt is not None else None)
+
     def _pin_controls(
         self,
         query: str,
@@ -364,9 +316,11 @@ class SearchEngine:
         by_id: dict[str, Chunk],
         named: frozenset[str],
         flt: Filter | None,
+        evidence: dict[str, float],
     ) -> list[ControlMatch]:
         """Identifier lookup: the chunks of the controls the question names go first (every candidate when
-        the id is ambiguous), then the first match's parent and siblings."""
+        the id is ambiguous), then the first match's parent and siblings. A pinned chunk's evidence is its
+        pinned score: the question named it."""
         if self.catalogue is None or not self.catalogue:
             return []
         matches = self.catalogue.lookup(query, named)
@@ -393,6 +347,7 @@ class SearchEngine:
         for i, chunk in enumerate(pinned):
             by_id[chunk.chunk_id] = chunk
             fused[chunk.chunk_id] = top + unit * (len(pinned) - i)
+            evidence[chunk.chunk_id] = fused[chunk.chunk_id]
         return matches
 
     def _chunk_terms(self, chunk: Chunk) -> set[str]:
@@ -404,19 +359,17 @@ class SearchEngine:
         fused: dict[str, float],
         by_id: dict[str, Chunk],
         named: frozenset[str],
-        flt: Filter | None = None,
     ) -> None:
+        """What speaks for or against a chunk itself: the documents the question names, a heading that
+        matches the question, a table of contents or reference list."""
         s = self.settings
         unit = 1.0 / (s.rrf_k + 1)
         q_terms = set(content_terms(query))
         for cid in fused:
             chunk = by_id[cid]
             bonus = 0.0
-            if named:
-                if chunk.doc_id in named:
-                    bonus += s.named_doc_boost * unit
-            elif chunk.doc_id in self._priority:
-                bonus += s.guidelines_boost * unit * self._priority[chunk.doc_id]
+            if named and chunk.doc_id in named:
+                bonus += s.named_doc_boost * unit
             if cid in self._junk:
                 bonus -= s.junk_penalty * unit
             heading = self._heading(chunk)
@@ -424,7 +377,25 @@ class SearchEngine:
                 overlap = len(heading & q_terms) / len(heading)
                 bonus += s.heading_boost * unit * overlap
             fused[cid] += bonus
-        if not named and self._twins:
+
+    def _add_preferences(
+        self,
+        fused: dict[str, float],
+        by_id: dict[str, Chunk],
+        named: frozenset[str],
+        flt: Filter | None = None,
+    ) -> None:
+        """When the question names no document: the priority document's bonus, and its own section placed
+        just above a shared heading ("twin") of another document. These order documents; they are not
+        evidence that a passage answers (`Hit.evidence` leaves them out)."""
+        if named:
+            return
+        unit = 1.0 / (self.settings.rrf_k + 1)
+        for cid in fused:
+            doc_id = by_id[cid].doc_id
+            if doc_id in self._priority:
+                fused[cid] += self.settings.guidelines_boost * unit * self._priority[doc_id]
+        if self._twins:
             best_by_section: dict[tuple[str, int, tuple[str, ...]], float] = {}
             for cid, score in fused.items():
                 k = _key(by_id[cid])

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         description="Fusion bonus (in units of one RRF first place) for the documents a question names "
         "('NIST', 'RMF', 'code of practice', 'Singapore'...).",
     )
+    named_doc_search: float = Field(
+        default=tuned.NAMED_DOC_SEARCH,
+        ge=0,
+        description="Weight in fusion of a second BM25 and dense search within the documents a question "
+        "names, so their passages compete even when other documents fill the top candidates (0: off).",
+    )
     heading_boost: float = Field(
         default=tuned.HEADING_BOOST,
         ge=0,

@@ -229,6 +229,11 @@ class Hit(Record):
     dense_score: float | None = Field(default=None, description="Cosine similarity, when dense search ran")
     bm25_score: float | None = None
     merged_ids: list[str] = Field(default_factory=list, description="chunk ids merged into this hit")
+    evidence: float | None = Field(
+        default=None,
+        description="The fused score before the document preferences that only order documents (the "
+        "priority document's bonus, its shared headings placed first); None: the same as score",
+    )
 
     def as_record(self) -> dict[str, Any]:
         """The flat JSON shape of `saige search --json`."""

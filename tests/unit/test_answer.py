@@ -7,7 +7,7 @@ import re
 from retrieval.answer import NOT_COVERED, abstain_answer, extractive_answer, section_label, select_points
 from retrieval.bm25 import BM25Index
 from saige.types import Hit
-from tests.fakes import GUIDELINES, ML_PRINCIPLES, tiny_chunks, tiny_documents
+from tests.fakes import GUIDELINES, ML_PRINCIPLES, NIST_RMF, tiny_chunks, tiny_documents
 
 CHUNKS = tiny_chunks()
 DOCS = {d.id: d for d in tiny_documents()}
@@ -118,3 +118,58 @@ def test_a_lead_in_sentence_carries_its_bulleted_items() -> None:
         "by: implementing standard cyber security best practices; implementing controls on the query "
         f"interface to detect exfiltration. [{lead_in.n}]"
     ) in answer
+
+
+def test_another_document_found_as_strongly_is_quoted_beside_the_priority_document() -> None:
+    # The Guidelines' section leads on its priority bonus (score 1.0, evidence 0.5); the ML principles'
+    # section scores 0.7 only, but the retrievers found it more strongly (evidence 0.6): it is quoted too.
+    hits = [
+        hit(GUIDELINES, "Secure your supply chain", 1).model_copy(update={"evidence": 0.5}),
+        hit(ML_PRINCIPLES, "Secure your supply chain", 2, score=0.7).model_copy(update={"evidence": 0.6}),
+    ]
+    question = "How do we verify suppliers and pre-trained models?"
+    _, citations = extractive_answer(question, hits, DOCS, IDF)
+    assert {c.doc_id for c in citations} == {GUIDELINES, ML_PRINCIPLES}
+    assert citations[0].doc_id == GUIDELINES  # the ranking still decides which section leads
+    weak = [hits[0], hits[1].model_copy(update={"evidence": 0.3})]
+    _, citations = extractive_answer(question, weak, DOCS, IDF)
+    assert {c.doc_id for c in citations} == {GUIDELINES}
+
+
+def test_quoted_sections_are_capped_strongest_evidence_first() -> None:
+    from retrieval.answer import close_sections
+
+    def h(section: str, doc: str, score: float, evidence: float) -> Hit:
+        return hit(doc, section, 1, score=score).model_copy(update={"evidence": evidence})
+
+    hits = [
+        h("Secure your supply chain", GUIDELINES, 1.0, 0.40),
+        h("Model the threats to your system", GUIDELINES, 0.95, 0.30),  # close by score only
+        h("Secure your supply chain", ML_PRINCIPLES, 0.60, 0.58),  # close by evidence
+        h("GOVERN 1: Policies and procedures", "nist-ai-100-1-ai-rmf-1-0", 0.55, 0.60),  # the best evidence
+    ]
+    assert close_sections(hits, max_sections=3) == [0, 2, 3]
+    assert close_sections(hits, max_sections=4) == [0, 1, 2, 3]
+    assert close_sections(hits[:2], max_sections=3) == [0, 1]  # by score, as before
+    assert close_sections([], max_sections=3) == []
+
+
+def test_the_main_document_is_heard_when_another_document_leads() -> None:
+    from retrieval.answer import close_sections
+
+    # Another document's section leads; the Guidelines' section ranks second on its priority bonus (its
+    # score 0.8 exceeds its evidence 0.3): it is quoted as well, before the sections close by evidence.
+    ml = hit(ML_PRINCIPLES, "Secure your supply chain", 1, score=1.0).model_copy(update={"evidence": 1.0})
+    main = hit(GUIDELINES, "Secure your supply chain", 2, score=0.8).model_copy(update={"evidence": 0.3})
+    question = "How do we assess and monitor the security of suppliers in our supply chain?"
+    _, citations = extractive_answer(question, [ml, main], DOCS, IDF)
+    assert citations[0].doc_id == ML_PRINCIPLES
+    assert GUIDELINES in {c.doc_id for c in citations}
+    # only within the first max_sections ranks, and not when the question named a document (no bonus)
+    others = [
+        hit(NIST_RMF, "GOVERN 1: Policies and procedures", r, score=0.5).model_copy(update={"evidence": 0.5})
+        for r in (2, 3)
+    ]
+    assert close_sections([ml, *others, main], max_sections=3) == [0]
+    unboosted = main.model_copy(update={"evidence": 0.8})
+    assert close_sections([ml, unboosted], max_sections=3) == [0]

@@ -45,3 +45,24 @@ def test_no_results_for_unknown_or_empty_queries() -> None:
 
 def test_empty_corpus() -> None:
     assert BM25Index([]).search("anything", 3) == []
+
+
+def test_a_search_repeated_within_some_documents_scores_the_corpus_once() -> None:
+    index = BM25Index(tiny_chunks())
+    assert index._bm25 is not None
+    calls: list[list[str]] = []
+    score = index._bm25.get_scores
+
+    def counted(terms: list[str]) -> object:
+        calls.append(terms)
+        return score(terms)
+
+    index._bm25.get_scores = counted
+    everywhere = index.search("supply chain suppliers", 5)
+    within = index.search("supply chain suppliers", 5, Filter(doc_ids=(ML_PRINCIPLES,)))
+    assert len(calls) == 1
+    assert [c.doc_id for c, _ in within] == [ML_PRINCIPLES]
+    assert within[0][1] == next(s for c, s in everywhere if c.doc_id == ML_PRINCIPLES)  # the same scores
+    index.search("incident response", 5)
+    assert len(calls) == 2  # another query is scored afresh
+    assert index.search("supply chain suppliers", 5) == everywhere

@@ -72,3 +72,13 @@ def test_a_table_row_is_not_merged_with_its_neighbours_but_its_own_pieces_are() 
     merged = merge_adjacent(hits)
     assert [h.merged_ids for h in merged] == [["p"], ["a1", "a2"], ["b"]]
     assert [h.chunk.control_id for h in merged] == [None, "GV-1.2-001", "GV-1.2-002"]
+
+
+def test_a_merged_hit_keeps_the_best_evidence_of_its_parts() -> None:
+    a = _chunk("a", "S", 0, "first part of the section", 1)
+    b = _chunk("b", "S", 1, "second part of the section", 2)
+    merged = merge_adjacent([Hit(chunk=a, score=0.5, evidence=0.2), Hit(chunk=b, score=0.4, evidence=0.3)])
+    assert len(merged) == 1
+    assert merged[0].score == 0.5 and merged[0].evidence == 0.3
+    plain = merge_adjacent([Hit(chunk=a, score=0.5), Hit(chunk=b, score=0.4)])
+    assert plain[0].evidence is None

@@ -129,7 +129,7 @@ def test_every_document_alias_is_a_name_the_document_gives_itself() -> None:
     """No alias exists because a question used it: each occurs in the manifest's title, short title or
     publisher of its document."""
     from corpus.manifest import load_manifest
-    from retrieval.search import DOC_ALIASES, _alias_pattern
+    from retrieval.naming import DOC_ALIASES, _alias_pattern
 
     documents = {d.id: d for d in load_manifest(Settings())}
     assert set(DOC_ALIASES) <= set(documents)
@@ -144,3 +144,59 @@ def test_every_document_alias_is_a_name_the_document_gives_itself() -> None:
         )
     ]
     assert not invented, "aliases that are not names of their document: " + ", ".join(invented)
+
+
+def _crowded_engine(settings: Settings, fake_embedder: HashEmbedder) -> SearchEngine:
+    """Six Guidelines sections that repeat the question's words fill each retriever's top candidates; the
+    ML principles' own passage on the topic says it in fewer of them."""
+    crowd = [
+        (
+            GUIDELINES,
+            "Secure operation and maintenance",
+            ["Secure operation and maintenance", f"Logging topic {i}"],
+            (30 + i, 30 + i),
+            [f"Logging of model queries {i}: you keep logging of model queries, logging of queries to the "
+             f"model and logging reviews of queries {i}."],
+        )
+        for i in range(6)
+    ]  # fmt: skip
+    own = (
+        ML_PRINCIPLES,
+        "Operation",
+        ["Operation", "Keep records of access to the model"],
+        (40, 40),
+        ["Keep records of who sends queries to the model, so that unusual use stands out."],
+    )
+    chunks = tiny_chunks([*crowd, own])
+    store = MemoryStore()
+    store.add(chunks, fake_embedder.embed([c.embed_text for c in chunks]))
+    return SearchEngine(store, fake_embedder, tiny_documents(), settings)
+
+
+def test_a_named_document_is_searched_on_its_own_too(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    question = "What do the machine learning principles say about logging of model queries?"
+    own = (ML_PRINCIPLES, "Keep records of access to the model")
+    narrow = settings.model_copy(update={"candidates": 5})
+    with_search = _crowded_engine(narrow.model_copy(update={"named_doc_search": 1.0}), fake_embedder)
+    assert with_search.search(question, k=5).hits[0].chunk.doc_id == ML_PRINCIPLES
+    assert own in sections(with_search.search(question, k=5).hits)
+    # without it, the crowd fills both retrievers' candidates and the named document's passage is never seen
+    without = _crowded_engine(narrow.model_copy(update={"named_doc_search": 0.0}), fake_embedder)
+    assert own not in sections(without.search(question, k=5).hits)
+    # a question that names no document searches once
+    unnamed = "What should we do about logging of model queries?"
+    assert own not in sections(with_search.search(unnamed, k=5).hits)
+
+
+def test_evidence_leaves_out_the_priority_bonus(engine: SearchEngine) -> None:
+    unit = 1.0 / (engine.settings.rrf_k + 1)
+    hits = engine.search("how do we secure our supply chain?", k=10).hits  # every section of the corpus
+    guidelines = next(h for h in hits if h.chunk.doc_id == GUIDELINES)
+    assert guidelines.evidence is not None
+    assert guidelines.score - guidelines.evidence == pytest.approx(engine.settings.guidelines_boost * unit)
+    other = next(h for h in hits if h.chunk.doc_id != GUIDELINES)
+    assert other.evidence == pytest.approx(other.score)
+    # a question that names a document gets no priority bonus: evidence and score agree
+    named = engine.search("what do the machine learning principles say about the supply chain?", k=5).hits
+    assert all(h.evidence == pytest.approx(h.score) for h in named)
+    assert all(h.evidence is None for h in engine.search("supply chain", k=3, mode="hybrid-plain").hits)
