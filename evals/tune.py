@@ -6,10 +6,11 @@ What is tuned, and on what (dev questions of every `evals/questions*.jsonl`; `te
 
 - Ranking (`Saige.search`, hybrid mode, the top 10): candidates, rrf_k, bm25_weight, dense_weight,
   guidelines_boost, named_doc_boost, named_doc_search, heading_boost, junk_penalty. Objective:
-  section MRR over the answerable dev questions that name gold sections, then hit@1, then hit@5. Search:
+  section MRR, hit@1 and hit@5 over the answerable dev questions that name gold sections. Search:
   coordinate ascent over a small fixed grid per parameter, in a fixed order, starting from the committed
   values, until a full round changes nothing (at most three rounds); a value replaces the current one only
-  when it scores strictly better, so ties keep the committed value. Deterministic: the same index and
+  when it improves on it without lowering any of the three (`RankScore.improves_on`): a trade of hit@1 for
+  MRR is refused, since the issues ask that hit@1 and hit@5 never fall, and ties keep the committed value. Deterministic: the same index and
   questions give the same values (Chroma's approximate dense search was seen to return a different neighbour
   for a few questions under another PYTHONHASHSEED; run with PYTHONHASHSEED=0 to compare runs exactly).
 - Abstention (`Saige.ask`): abstain_dense, abstain_fused, abstain_entity_coverage. Every dev question is asked
@@ -77,6 +78,11 @@ class RankScore:
     @property
     def key(self) -> tuple[float, float, float]:
         return (round(self.mrr, 9), round(self.hit_at_1, 9), round(self.hit_at_5, 9))
+
+    def improves_on(self, other: RankScore) -> bool:
+        """Better on at least one of MRR, hit@1 and hit@5 and worse on none (Pareto improvement)."""
+        mine, theirs = self.key, other.key
+        return all(a >= b for a, b in zip(mine, theirs, strict=True)) and mine != theirs
 
     def __str__(self) -> str:
         return f"MRR {self.mrr:.4f}, hit@1 {self.hit_at_1:.4f}, hit@5 {self.hit_at_5:.4f}"
@@ -167,7 +173,7 @@ def tune_ranking(
                 trial = {**current, name: value}
                 use_settings(engine, trial)
                 score = rank_score(engine, questions)
-                if score.key > best.key:
+                if score.improves_on(best):
                     report(f"  round {round_no}: {name} {current[name]:g} -> {value:g}: {score}")
                     current, best, changed = trial, score, True
             use_settings(engine, current)

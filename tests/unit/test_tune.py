@@ -99,3 +99,12 @@ def test_written_module_holds_the_chosen_values() -> None:
     assert namespace["RRF_K"] == 40 and isinstance(namespace["RRF_K"], int)
     assert namespace["ABSTAIN_DENSE"] == 0.3
     assert namespace["__doc__"].startswith("The engine's tuned weights")
+
+
+def test_a_trade_of_hit_at_1_for_mrr_is_refused() -> None:
+    base = tune.RankScore(mrr=0.80, hit_at_1=0.70, hit_at_5=0.90)
+    assert not tune.RankScore(mrr=0.81, hit_at_1=0.69, hit_at_5=0.90).improves_on(base)
+    assert not tune.RankScore(mrr=0.81, hit_at_1=0.70, hit_at_5=0.89).improves_on(base)
+    assert not base.improves_on(base)
+    assert tune.RankScore(mrr=0.80, hit_at_1=0.70, hit_at_5=0.91).improves_on(base)
+    assert tune.RankScore(mrr=0.81, hit_at_1=0.71, hit_at_5=0.90).improves_on(base)
