@@ -11,8 +11,9 @@ What is tuned, and on what (dev questions of every `evals/questions*.jsonl`; `te
   values, until a full round changes nothing (at most three rounds); a value replaces the current one only
   when it improves on it without lowering any of the three (`RankScore.improves_on`): a trade of hit@1 for
   MRR is refused, since the issues ask that hit@1 and hit@5 never fall, and ties keep the committed value.
-  Deterministic: the same index and questions give the same values (Chroma's approximate dense search was seen to return a different neighbour
-  for a few questions under another PYTHONHASHSEED; run with PYTHONHASHSEED=0 to compare runs exactly).
+  Deterministic: the same index and questions give the same values (Chroma's approximate dense search was
+  seen to return a different neighbour for a few questions under another PYTHONHASHSEED; run with
+  PYTHONHASHSEED=0 to compare runs exactly).
 - Abstention (`Saige.ask`): abstain_dense, abstain_fused, abstain_entity_coverage. Every dev question is asked
   once with the ranking values chosen above and the evidence test switched off; the signals the test reads
   (best dense similarity, best fused score, entity coverage) are recorded, and every combination of the three
