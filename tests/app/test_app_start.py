@@ -4,10 +4,7 @@ for (a question can be typed while it loads)."""
 
 from __future__ import annotations
 
-import os
 import selectors
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,9 +17,9 @@ from streamlit.testing.v1 import AppTest
 from retrieval.service import Saige
 from saige.settings import Settings
 from saige.ui import main as ui_main
-from tests.app.app_corpus import settings_env
-from tests.app.conftest import APP, REPO
-from tests.processes import free_port, stop_group
+from tests.app.conftest import APP
+from tests.app.test_browser import spawn_serve
+from tests.processes import stop_group
 
 TIMEOUT = 180
 
@@ -85,17 +82,7 @@ def test_the_chat_box_is_drawn_before_the_engine_is_asked_for(
 @pytest.mark.slow
 def test_saige_serve_builds_the_engine_before_any_page_is_opened(app_settings: Settings) -> None:
     """The real command: its process reports the engine loaded while no browser has connected."""
-    port = free_port()
-    env = {**os.environ, **settings_env(app_settings), "SAIGE_HOST": "127.0.0.1"}
-    saige = Path(sys.executable).with_name("saige")
-    proc = subprocess.Popen(
-        [str(saige), "serve", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    proc, _ = spawn_serve(app_settings)
     assert proc.stderr is not None
     seen: list[str] = []
     try:

@@ -54,9 +54,11 @@ def server(served_settings: Settings) -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def serve(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """`saige serve` on a free port over `settings` (plus `extra_env`); stopped (its process group) on exit."""
+def spawn_serve(
+    settings: Settings, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `saige serve` on a free port over `settings` (plus `extra_env`), in its own process group, with
+    its stderr piped; the caller stops it (`stop_group`)."""
     port = free_port()
     env = {**os.environ, **settings_env(settings), "SAIGE_HOST": "127.0.0.1", **(extra_env or {})}
     saige = Path(sys.executable).with_name("saige")
@@ -68,6 +70,13 @@ def serve(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterat
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+    return proc, port
+
+
+@contextmanager
+def serve(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`saige serve` on a free port over `settings` (plus `extra_env`); stopped (its process group) on exit."""
+    proc, port = spawn_serve(settings, extra_env)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc)
