@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,19 @@ def test_bad_value_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAIGE_TOP_K", "many")
     with pytest.raises(ValidationError, match="top_k"):
         Settings()
+
+
+def test_readme_gives_each_numeric_setting_its_real_default() -> None:
+    """The settings table's numeric defaults are the ones Settings uses (the tuned ranking values included)."""
+    rows = re.findall(r"^\| `SAIGE_([A-Z0-9_]+)` \| `([^`]+)` \|", README.read_text(encoding="utf-8"), re.M)
+    checked = 0
+    for name, shown in rows:
+        field = Settings.model_fields.get(name.lower())
+        assert field is not None, f"README documents SAIGE_{name}, which is not a setting"
+        default = field.default
+        if isinstance(default, int | float) and not isinstance(default, bool):
+            assert float(shown) == float(default), (
+                f"SAIGE_{name}: README says {shown}, the default is {default}"
+            )
+            checked += 1
+    assert checked >= 15
