@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 # Chroma collection configuration: cosine distance on the HNSW index (chromadb >= 1.0 spelling).
-COSINE_CONFIGURATION: dict[str, Any] = {"hnsw": {"space": "cosine"}}
+# ef_search and ef_construction well above the candidates asked for (Chroma defaults to 100, which missed 113 of
+# 600 exact neighbours in tests/unit/test_store_exact.py; 1000 misses none): on a corpus of a few
+# thousand chunks the search is then exact in practice, so the same index gives the same neighbours in every
+# process (with 100, a question's nearest passage was seen missing under some hash seeds).
+COSINE_CONFIGURATION: dict[str, Any] = {
+    "hnsw": {"space": "cosine", "ef_construction": 400, "ef_search": 1000}
+}
 _DEFAULT_BATCH = 1000
 
 
