@@ -108,3 +108,22 @@ def test_a_trade_of_hit_at_1_for_mrr_is_refused() -> None:
     assert not base.improves_on(base)
     assert tune.RankScore(mrr=0.80, hit_at_1=0.70, hit_at_5=0.91).improves_on(base)
     assert tune.RankScore(mrr=0.81, hit_at_1=0.71, hit_at_5=0.90).improves_on(base)
+
+
+def test_a_held_value_is_never_tried(
+    settings: Settings, engine: Saige, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = _questions(tmp_path)
+    tried: list[dict[str, float]] = []
+    use = tune.use_settings
+
+    def spy(e: Saige, values: dict[str, float]) -> None:
+        tried.append(dict(values))
+        use(e, values)
+
+    monkeypatch.setattr(tune, "use_settings", spy)
+    monkeypatch.setattr(tune, "HELD", {"dense_weight": "held for this test"})
+    chosen = tune.tune(settings, [path], lambda _: None, engine=engine)
+    committed = tune.committed()["dense_weight"]
+    assert tried and {v["dense_weight"] for v in tried} == {committed}
+    assert chosen["dense_weight"] == committed
