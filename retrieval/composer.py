@@ -19,13 +19,13 @@ from retrieval.answer import (
     build_answer,
     doc_name,
     markdown_text,
-    not_a_point,
     section_label,
     statement_text,
     strip_reference_marks,
 )
 from retrieval.citations import make_citation, sentence_spans
 from retrieval.lifecycle import path_stage
+from retrieval.sentence_kinds import not_a_point
 from saige.types import STAGES, AnswerPoint, Chunk, Document, FollowupPlan, Hit, normalize_heading
 
 EXPAND_TOP_POINTS = 6

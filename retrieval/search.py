@@ -35,50 +35,10 @@ from retrieval.controls import ControlCatalogue
 from retrieval.fusion import merge_adjacent, rrf
 from retrieval.naming import DocumentNamer
 from retrieval.protocols import Embedder, Filter, VectorStore
+from retrieval.section_signals import find_twins, is_junk, section_key
 from retrieval.tokenize import content_terms, entity_terms, tokenize
 from saige.settings import Settings
-from saige.types import STAGES, Chunk, Control, ControlMatch, Document, Hit, normalize_heading
-
-# Sections that list rather than say: a table of contents, reference lists, endnotes. They match many
-# queries on vocabulary alone and never answer one, so they are pushed down (by settings.junk_penalty units of
-# one RRF first place), as are chunks whose text is mostly links and citations.
-JUNK_HEADINGS = frozenset(
-    {
-        "contents",
-        "table of contents",
-        "references",
-        "notes",
-        "endnotes",
-        "bibliography",
-        "acknowledgements",
-        "acknowledgments",
-        "index",
-    }
-)
-# Shared headings: a section of another document whose heading matches (Jaccard of heading terms >= this)
-# a section heading of the priority document is a "twin"; when a question names no document, the priority
-# document's own section is placed just above its twin (see SearchEngine._add_extras).
-TWIN_JACCARD = 0.75
-_LINKISH = re.compile(r"https?://|www\.|doi\.org|arxiv|\bdoi\b|\bvol\.|\bpp\.", re.IGNORECASE)
-
-
-_DATE_HEADING = re.compile(
-    r"^(?:(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+)?"
-    r"(?:19|20)\d\d$"
-)
-
-
-def is_junk(chunk: Chunk, titles: Sequence[str] = ()) -> bool:
-    """A table of contents, a reference list, endnotes, a title page or a date line (by heading), or text
-    dense with links and citations."""
-    heading = normalize_heading(chunk.section)
-    if heading in JUNK_HEADINGS or _DATE_HEADING.match(heading):
-        return True
-    if any(heading == normalize_heading(t) for t in titles if t):
-        return True
-    n_words = len(chunk.text.split())
-    return n_words > 0 and len(_LINKISH.findall(chunk.text)) * 12 >= n_words
-
+from saige.types import Chunk, Control, ControlMatch, Document, Hit
 
 # Identifier lookup: how many of the matched control's parent and siblings follow it at the top.
 PINNED_CONTEXT = 3
@@ -130,7 +90,7 @@ class SearchEngine:
         }
         self._heading_terms: dict[str, frozenset[str]] = {}
         titles = {d.id: (d.title, d.short_title) for d in documents}
-        self._twins = self._find_twins()
+        self._twins = find_twins(self.chunks, frozenset(self._priority))
         self._junk = {c.chunk_id for c in self.chunks if is_junk(c, (c.doc_title, *titles.get(c.doc_id, ())))}
         self.catalogue: ControlCatalogue | None = None
 
@@ -141,32 +101,6 @@ class SearchEngine:
         self.catalogue = catalogue
 
     # --- signals ----------------------------------------------------------------------------------
-
-    def _find_twins(self) -> dict[tuple[str, int, tuple[str, ...]], Chunk]:
-        """Sections of other documents whose heading matches a guideline heading of a priority document
-        ("Principle 8: Document your data, models and prompts" and "Document your data, models and prompts"),
-        mapped to the first chunk of the guideline's section."""
-        priority_sections: dict[frozenset[str], Chunk] = {}
-        for c in self.chunks:
-            guideline = c.stage in STAGES and normalize_heading(c.section) != normalize_heading(c.stage or "")
-            if c.doc_id in self._priority and c.ordinal == 0 and guideline:
-                terms = _heading_terms(c.section)
-                if len(terms) >= 2:
-                    priority_sections.setdefault(terms, c)
-        twins: dict[tuple[str, int, tuple[str, ...]], Chunk] = {}
-        if not priority_sections:
-            return twins
-        for c in self.chunks:
-            if c.doc_id in self._priority:
-                continue
-            terms = _heading_terms(c.section)
-            if len(terms) < 2:
-                continue
-            for p_terms, p_chunk in priority_sections.items():
-                if len(terms & p_terms) / len(terms | p_terms) >= TWIN_JACCARD:
-                    twins[_key(c)] = p_chunk
-                    break
-        return twins
 
     def _heading(self, chunk: Chunk) -> frozenset[str]:
         terms = self._heading_terms.get(chunk.section)
@@ -398,17 +332,17 @@ class SearchEngine:
         if self._twins:
             best_by_section: dict[tuple[str, int, tuple[str, ...]], float] = {}
             for cid, score in fused.items():
-                k = _key(by_id[cid])
+                k = section_key(by_id[cid])
                 best_by_section[k] = max(best_by_section.get(k, float("-inf")), score)
             for k, score in list(best_by_section.items()):
                 twin = self._twins.get(k)
                 if twin is None or (flt is not None and not flt.matches(twin)):
                     continue
-                twin_best = best_by_section.get(_key(twin), float("-inf"))
+                twin_best = best_by_section.get(section_key(twin), float("-inf"))
                 if twin_best <= score:
                     by_id.setdefault(twin.chunk_id, twin)
                     fused[twin.chunk_id] = max(fused.get(twin.chunk_id, float("-inf")), score + 1e-6)
-                    best_by_section[_key(twin)] = fused[twin.chunk_id]
+                    best_by_section[section_key(twin)] = fused[twin.chunk_id]
 
     def embed_query(self, text: str) -> list[float]:
         """Embed a question. CachedEmbedder.embed_query keeps questions out of the on-disk cache."""
@@ -416,13 +350,6 @@ class SearchEngine:
         if callable(embed_query):
             return list(embed_query(text))
         return self.embedder.embed([text])[0]
-
-
-_PRINCIPLE = re.compile(r"^(?:principle|guideline|part)\s+\d+[a-z]?\s*[:.)-]\s*", re.IGNORECASE)
-
-
-def _heading_terms(heading: str) -> frozenset[str]:
-    return frozenset(tokenize(_PRINCIPLE.sub("", normalize_heading(heading))))
 
 
 def _initialisms(texts: Iterable[str], longest: int = 5) -> set[str]:
@@ -434,10 +361,6 @@ def _initialisms(texts: Iterable[str], longest: int = 5) -> set[str]:
             for i in range(len(letters) - n + 1):
                 out.add("".join(letters[i : i + n]))
     return out
-
-
-def _key(chunk: Chunk) -> tuple[str, int, tuple[str, ...]]:
-    return (chunk.doc_id, chunk.section_order, tuple(chunk.section_path))
 
 
 def _one_per_section(hits: Sequence[Hit]) -> list[Hit]:

@@ -11,7 +11,7 @@ import pytest
 from evals.composition import audit, is_how_question, point_defect
 from evals.conversations import DEFAULT_CONVERSATIONS, Conversation, load_conversations
 from evals.split import split_of
-from retrieval.answer import not_a_point, question_intent
+from retrieval.sentence_kinds import not_a_point, question_intent
 from retrieval.service import Saige
 from retrieval.store import MemoryStore
 from saige.errors import SaigeError

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from retrieval.protocols import Filter
-from retrieval.search import DocumentNamer, SearchEngine, is_junk
+from retrieval.search import DocumentNamer, SearchEngine
+from retrieval.section_signals import is_junk
 from retrieval.store import MemoryStore
 from saige.settings import Settings
 from tests.conftest import HashEmbedder
