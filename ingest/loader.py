@@ -61,6 +61,9 @@ def default_parse_timeout() -> float:
     return float(default)
 
 
+_REFIRE_S = 0.05
+
+
 @contextlib.contextmanager
 def _time_limit(seconds: float | None) -> Iterator[None]:
     """Raise _ParseTimeout in this thread after `seconds` (a SIGALRM interval timer).
@@ -75,17 +78,30 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
     started = time.monotonic()
     outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
     previous = signal.getsignal(signal.SIGALRM)
+    outer_first = bool(outer_left and outer_left < seconds)
+    fired = False
 
     def expire(signum: int, frame: Any) -> None:
-        if outer_left and outer_left < seconds and callable(previous):
+        nonlocal fired
+        if outer_first and callable(previous):
             previous(signum, frame)  # the outer deadline came first
             return
+        fired = True
         raise _ParseTimeout
 
     signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left else seconds)
+    # After the deadline the alarm fires again every _REFIRE_S: an exception raised while Python runs a
+    # callback that cannot propagate it (a weakref or __del__ callback during garbage collection) is printed
+    # and dropped, and the parse would otherwise run on unguarded.
+    signal.setitimer(
+        signal.ITIMER_REAL,
+        min(seconds, outer_left) if outer_left else seconds,
+        0 if outer_first else _REFIRE_S,
+    )
     try:
         yield
+        if fired:  # expired, but every alarm was dropped before the body ended
+            raise _ParseTimeout
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
