@@ -232,16 +232,7 @@ class FollowupPlanner:
             taken = {_key(h) for h in near}
             hits = [*near, *(h for h in hits if _key(h) not in taken)]
         hits = [h.model_copy(update={"rank": i}) for i, h in enumerate(hits[:k], 1)]
-        return SearchResult(
-            query=found.query,
-            hits=hits,
-            best_dense=found.best_dense,
-            best_fused=found.best_fused,
-            named_docs=found.named_docs,
-            entities=found.entities,
-            unknown_entities=found.unknown_entities,
-            entity_coverage=found.entity_coverage,
-        )
+        return replace(found, hits=hits, controls=[])  # the stage's search's signals; no pinned control
 
     def _addressed(self, plan: FollowupPlan, docs: Sequence[str] | None, stage: str | None) -> list[Hit]:
         """The sections whose heading names the audience of `plan` (by its head noun, as
