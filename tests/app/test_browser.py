@@ -136,16 +136,17 @@ def settle(page: Any) -> None:
     page.locator("[data-testid=stStatusWidget]").filter(has_text="Running").wait_for(state="hidden")
 
 
-def tick(page: Any, label: str) -> None:
-    """Tick a checkbox by its label; a click lost to a rerun that was still drawing the form is given again."""
+def tick(page: Any, label: str, *, on: bool = True) -> None:
+    """Tick (or untick) a checkbox by its label; a click lost to a rerun that was still drawing the form is
+    given again."""
     box = page.get_by_role("checkbox", name=label)
     for _ in range(3):
         settle(page)
-        if box.is_checked():
+        if box.is_checked() == on:
             return
         page.get_by_text(label, exact=True).click()
         settle(page)
-    assert box.is_checked(), f"{label!r} did not tick"
+    assert box.is_checked() == on, f"{label!r} did not {'tick' if on else 'untick'}"
 
 
 def ask(page: Any, question: str) -> None:
