@@ -5,7 +5,7 @@
 What is tuned, and on what (dev questions of every `evals/questions*.jsonl`; `test` is never loaded):
 
 - Ranking (`Saige.search`, hybrid mode, the top 10): candidates, rrf_k, bm25_weight, dense_weight,
-  guidelines_boost, named_doc_boost, named_doc_search, heading_boost, junk_penalty. Objective:
+  guidelines_boost, named_doc_boost, named_doc_search, heading_boost, junk_penalty, hub_penalty. Objective:
   section MRR, hit@1 and hit@5 over the answerable dev questions that name gold sections. Search:
   coordinate ascent over a small fixed grid per parameter, in a fixed order, starting from the committed
   values, until a full round changes nothing (at most three rounds); a value replaces the current one only
@@ -60,6 +60,7 @@ RANKING_GRID: dict[str, tuple[float, ...]] = {
     "named_doc_search": (0.0, 0.5, 1.0),
     "heading_boost": (0.0, 0.5, 1.0),
     "junk_penalty": (0.0, 0.5, 1.0, 2.0),
+    "hub_penalty": (0.0, 0.25, 0.5, 0.75, 1.0),
 }
 ABSTENTION_GRID: dict[str, tuple[float, ...]] = {
     "abstain_dense": (0.25, 0.275, 0.3, 0.325, 0.35, 0.375, 0.4, 0.425, 0.45),

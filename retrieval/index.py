@@ -340,7 +340,10 @@ def write_build(
     and move to the new build (saige/ui/main.py: index_stamp). Embedded, every older build is dropped.
     """
     from retrieval.build_records import drop_other_records, save_records
+    from retrieval.hubness import with_density
     from retrieval.store import ChromaStore
+
+    chunks = with_density(chunks, vectors)
 
     if settings.chroma_host and not pointer.previous:
         with contextlib.suppress(Exception):

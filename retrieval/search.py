@@ -1,5 +1,8 @@
 """Hybrid search: BM25 + dense, fused with weighted reciprocal-rank fusion, then Saige's extras.
 
+Dense candidates are hub-corrected (retrieval/hubness.py: CSLS, each passage's cosine minus its neighbourhood
+density), so broad overviews and near-identical table rows do not crowd out the passage that answers.
+
 Modes: "bm25" and "dense" (one retriever), "hybrid-plain" (RRF only) and "hybrid" (RRF plus the extras that
 measured better on the eval set: a second search within the documents a question names, document priority and
 named-document preference, shared-heading "twins", a heading-match bonus, a penalty for tables of contents /
@@ -33,6 +36,7 @@ from typing import Literal
 from retrieval.bm25 import BM25Index
 from retrieval.controls import ControlCatalogue
 from retrieval.fusion import merge_adjacent, rrf
+from retrieval.hubness import FETCH, corrected, dehub, mean_density
 from retrieval.naming import DocumentNamer
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.section_signals import find_twins, is_junk, section_key
@@ -92,6 +96,7 @@ class SearchEngine:
         titles = {d.id: (d.title, d.short_title) for d in documents}
         self._twins = find_twins(self.chunks, frozenset(self._priority))
         self._junk = {c.chunk_id for c in self.chunks if is_junk(c, (c.doc_title, *titles.get(c.doc_id, ())))}
+        self._centre = mean_density(self.chunks)
         self.catalogue: ControlCatalogue | None = None
 
     def use_catalogue(self, catalogue: ControlCatalogue) -> None:
@@ -136,7 +141,7 @@ class SearchEngine:
             bm25_hits = self.bm25.search(terms, n, flt)
         if mode != "bm25":
             vector = self.embed_query(dense_query or query)
-            dense_hits = self.store.query(vector, n, flt)
+            dense_hits = self._dense(vector, n, flt)
 
         by_id: dict[str, Chunk] = {}
         bm25_score: dict[str, float] = {}
@@ -150,8 +155,8 @@ class SearchEngine:
 
         if mode == "bm25":
             fused = dict(bm25_score)
-        elif mode == "dense":
-            fused = dict(dense_score)
+        elif mode == "dense":  # hub-corrected (retrieval/hubness.py); the hit's dense score stays the cosine
+            fused = {c.chunk_id: corrected(c, sc, s.hub_penalty, self._centre) for c, sc in dense_hits}
         else:
             rankings = [
                 ([c.chunk_id for c, _ in bm25_hits], s.bm25_weight),
@@ -224,7 +229,7 @@ class SearchEngine:
         out: list[tuple[list[str], float]] = []
         for found, weight in (
             (self.bm25.search(terms, n, named_flt), s.bm25_weight),
-            (self.store.query(vector, n, named_flt) if vector else [], s.dense_weight),
+            (self._dense(vector, n, named_flt) if vector else [], s.dense_weight),
         ):
             for c, _ in found:
                 by_id.setdefault(c.chunk_id, c)
@@ -343,6 +348,13 @@ class SearchEngine:
                     by_id.setdefault(twin.chunk_id, twin)
                     fused[twin.chunk_id] = max(fused.get(twin.chunk_id, float("-inf")), score + 1e-6)
                     best_by_section[section_key(twin)] = fused[twin.chunk_id]
+
+    def _dense(self, vector: Sequence[float], n: int, flt: Filter | None) -> list[tuple[Chunk, float]]:
+        """The store's `n` best by cosine, hub-corrected (retrieval/hubness.py) when the build has densities."""
+        penalty = self.settings.hub_penalty
+        if penalty <= 0 or self._centre is None:
+            return self.store.query(vector, n, flt)
+        return dehub(self.store.query(vector, FETCH * n, flt), penalty, self._centre, n)
 
     def embed_query(self, text: str) -> list[float]:
         """Embed a question. CachedEmbedder.embed_query keeps questions out of the on-disk cache."""

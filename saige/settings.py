@@ -121,6 +121,12 @@ class Settings(BaseSettings):
         description="Fusion penalty (in units of one RRF first place) for tables of contents, reference "
         "lists, title pages and link-dense text.",
     )
+    hub_penalty: float = Field(
+        default=tuned.HUB_PENALTY,
+        ge=0,
+        description="Dense search's hub correction: a candidate's cosine minus this times its neighbourhood "
+        "density above the build's average (CSLS; 0: off).",
+    )
     abstain_entity_coverage: float = Field(
         default=tuned.ABSTAIN_ENTITY_COVERAGE,
         ge=0,

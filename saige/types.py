@@ -196,6 +196,11 @@ class Chunk(Record):
     control_id: str | None = Field(
         default=None, description="The printed id of the control (table row) this chunk holds, if any"
     )
+    density: float | None = Field(
+        default=None,
+        description="Mean cosine similarity of this chunk's embedding to its 10 nearest other chunks of its "
+        "build, set when the build is written (dense search's hub correction, retrieval/hubness.py)",
+    )
 
     @property
     def link_page(self) -> int | None:
