@@ -26,6 +26,7 @@ class BM25Index:
         # rank-bm25 divides by the corpus size and vocabulary size: nothing to build when there are no terms.
         self._bm25 = BM25Okapi(self._tokens, k1=k1, b=b) if self.vocabulary else None
         self._last: tuple[tuple[str, ...], Sequence[float], list[int]] | None = None
+        self._df: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -35,6 +36,16 @@ class BM25Index:
         if self._bm25 is None or term not in self.vocabulary:
             return 0.0
         return float(self._bm25.idf.get(term, 0.0))
+
+    def document_share(self, term: str) -> float:
+        """The share of chunks that contain a stemmed term (0.0 for an empty index)."""
+        if self._df is None:
+            counts: dict[str, int] = {}
+            for toks in self._tokens:
+                for t in set(toks):
+                    counts[t] = counts.get(t, 0) + 1
+            self._df = counts
+        return self._df.get(term, 0) / len(self._tokens) if self._tokens else 0.0
 
     def _scored(self, terms: tuple[str, ...]) -> tuple[Sequence[float], list[int]]:
         """Every chunk's score and the chunks best first. The last query's are kept: a search then searched

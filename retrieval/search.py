@@ -44,6 +44,12 @@ from retrieval.tokenize import content_terms, entity_terms, tokenize
 from saige.settings import Settings
 from saige.types import Chunk, Control, ControlMatch, Document, Hit
 
+# A name the question mentions that more than this share of all chunks contain ("LLM", "model") is the corpus's
+# own vocabulary, not a specific name whose absence from the top hits means the corpus does not cover the
+# question: the entity-coverage test (SearchResult.entity_coverage) leaves it out. A structural value (one
+# passage in twenty), not tuned; on dev it changes one answer, a false abstention on "LLM".
+COMMON_TERM_SHARE = 0.05
+
 # Identifier lookup: how many of the matched control's parent and siblings follow it at the top.
 PINNED_CONTEXT = 3
 
@@ -189,7 +195,11 @@ class SearchEngine:
         if mode == "hybrid":
             merged = _one_per_section(merged)
         top = [h.model_copy(update={"rank": i}) for i, h in enumerate(merged[:k], start=1)]
-        entities = [t for t in entity_terms(query) if t not in self.namer.name_terms]
+        entities = [
+            t
+            for t in entity_terms(query)
+            if t not in self.namer.name_terms and self.bm25.document_share(t) < COMMON_TERM_SHARE
+        ]
         present: set[str] = set()
         for h in top:
             present.update(self._chunk_terms(h.chunk))

@@ -201,3 +201,17 @@ def test_evidence_leaves_out_the_priority_bonus(engine: SearchEngine) -> None:
     named = engine.search("what do the machine learning principles say about the supply chain?", k=5).hits
     assert all(h.evidence == pytest.approx(h.score) for h in named)
     assert all(h.evidence is None for h in engine.search("supply chain", k=3, mode="hybrid-plain").hits)
+
+
+def test_a_name_most_passages_contain_is_vocabulary_not_an_entity(engine: SearchEngine) -> None:
+    """The entity-coverage test counts specific names; a term in more than COMMON_TERM_SHARE of the chunks
+    (here "AI") is the corpus's own vocabulary, so a question that uses it is not taken for one about a name
+    the top hits lack."""
+    from retrieval.search import COMMON_TERM_SHARE
+    from retrieval.tokenize import entity_terms
+
+    question = "Which incident plans should an AI supplier keep for GDPR breaches?"
+    assert {"ai", "gdpr"} <= set(entity_terms(question))
+    assert engine.bm25.document_share("ai") >= COMMON_TERM_SHARE > engine.bm25.document_share("gdpr")
+    result = engine.search(question, k=3)
+    assert "gdpr" in result.entities and "ai" not in result.entities
