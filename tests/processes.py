@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 
 
 def free_port() -> int:
@@ -17,19 +18,36 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
-    """Until `saige serve` at `url` answers its health check "ok"; fails when the process exits first."""
+def wait_until_served(
+    url: str,
+    proc: subprocess.Popen[bytes],
+    ready: Callable[[bytes], bool],
+    *,
+    timeout: float,
+    name: str,
+    detail: Callable[[], str] = lambda: "",
+) -> None:
+    """Poll `url` every 0.5 s until `ready(body)` holds; fails when the process exits first or time runs
+    out, naming the process (`name`) and adding `detail()` (say, its log's tail)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"saige serve exited with {proc.returncode}")
+            raise AssertionError(f"{name} exited with {proc.returncode}{detail()}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if ready(r.read()):
                     return
         except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"{url} did not become healthy in {timeout:.0f} s")
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{name} not ready at {url} in {timeout:.0f} s{detail()}")
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    """Until `saige serve` at `url` answers its health check "ok"; fails when the process exits first."""
+    wait_until_served(
+        f"{url}/_stcore/health", proc, lambda body: body.strip() == b"ok", timeout=timeout, name="saige serve"
+    )
 
 
 def stop_group(proc: subprocess.Popen[bytes]) -> None:

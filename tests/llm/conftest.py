@@ -12,8 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,7 @@ from tests.acceptance.conftest import real_settings  # noqa: F401  (the real-cor
 from tests.app.app_corpus import build_app_corpus, settings_env
 from tests.conftest import real_corpus_dir
 from tests.llm.model import MODEL_NAME, ModelError, pinned_gguf
-from tests.processes import free_port, stop_group
+from tests.processes import free_port, stop_group, wait_until_served
 
 REPO = Path(__file__).resolve().parents[2]
 # The prompt is the system prompt (~1,600 characters) plus five sources of at most ~1,800 characters and
@@ -64,19 +62,14 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 def _wait_ready(base_url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + _START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"llama_cpp.server exited with {proc.returncode}:\n{_tail(log)}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/models", timeout=2) as r:
-                models = json.loads(r.read())
-                if models.get("data"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"llama_cpp.server not ready in {_START_TIMEOUT:.0f} s:\n{_tail(log)}")
+    wait_until_served(
+        f"{base_url}/models",
+        proc,
+        lambda body: bool(json.loads(body).get("data")),
+        timeout=_START_TIMEOUT,
+        name="llama_cpp.server",
+        detail=lambda: f":\n{_tail(log)}",
+    )
 
 
 @pytest.fixture(scope="session")
