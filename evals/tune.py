@@ -78,6 +78,8 @@ HELD: dict[str, str] = {
     "bm25_weight": "1.25 failed the held-out Guidelines paraphrases (12/16 in the top 3, floor 14)",
     "named_doc_search": "0.5 and 1.0 lowered held-out test hit@1 (0.776 -> 0.752, 0.739)",
     "candidates": "20 (with the two above held) gave held-out test hit@1 0.745, below the gate's 0.75",
+    "hub_penalty": "0.5 failed the held-out Guidelines paraphrases (Secure development: 2 of 4 in the top 3, "
+    "floor 3), and lowered the fresh blind questions' dev half (MRR 0.706 -> 0.681)",
 }
 MAX_ROUNDS = 3
 DEPTH = 10

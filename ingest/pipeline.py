@@ -132,6 +132,7 @@ def ingest(
     from corpus.manifest import load_manifest
     from retrieval.controls import control_text
     from retrieval.embedder import CachedEmbedder, load_embedder
+    from retrieval.hubness import NEIGHBOURS
     from retrieval.index import (
         IndexPointer,
         build_name,
@@ -185,7 +186,8 @@ def ingest(
         report.sections = sum(s.sections for s in report.per_document)
         report.chunks = len(chunks)
         controls = catalogue(prepared)
-        fp = fingerprint(chunks, cached.name)
+        # the densities saved with the chunks (retrieval/hubness.py) are part of the build: their rule is too
+        fp = fingerprint(chunks, f"{cached.name} density-k{NEIGHBOURS}")
         if controls:  # a changed catalogue is a new build, even when the chunks are the same
             fp = hashlib.sha256((fp + "".join(c.model_dump_json() for c in controls)).encode()).hexdigest()
 

@@ -1,7 +1,7 @@
 """Hybrid search: BM25 + dense, fused with weighted reciprocal-rank fusion, then Saige's extras.
 
-Dense candidates are hub-corrected (retrieval/hubness.py: CSLS, each passage's cosine minus its neighbourhood
-density), so broad overviews and near-identical table rows do not crowd out the passage that answers.
+Dense candidates can be hub-corrected (retrieval/hubness.py: CSLS, each passage's cosine minus its
+neighbourhood density; `hub_penalty`, off by default: it raised dev ranking but failed a held-out check).
 
 Modes: "bm25" and "dense" (one retriever), "hybrid-plain" (RRF only) and "hybrid" (RRF plus the extras that
 measured better on the eval set: a second search within the documents a question names, document priority and
