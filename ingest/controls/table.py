@@ -148,3 +148,23 @@ def split_text(line: TextLine, index: int, start: float) -> list[TextLine]:
         line.model_copy(update={"text": left, "x1": min(line.x1, start - 1)}),
         line.model_copy(update={"text": right, "x0": start}),
     ]
+
+
+def cut_at_columns(line: TextLine, columns: Sequence[float], reach: float = _X_TOLERANCE) -> list[TextLine]:
+    """A segment that runs on into the next column(s), cut into cells: at each place where a piece of it
+    starts after a gap wider than a word space (`TextLine.cuts`) and no more than `reach` + the column
+    tolerance left of a later column's start (a cell's first word can sit a little left of the column's
+    bullets and wrapped lines). Every word stays, in its own column."""
+    own = column_of(line, columns)
+    for at, x in line.cuts:
+        if column_of(line.model_copy(update={"x0": x + reach}), columns) <= own:
+            continue
+        head, tail = line.text[:at].rstrip(), line.text[at:].strip()
+        if not head or not tail:
+            continue
+        rest = [(k - at, cx) for k, cx in line.cuts if k > at]
+        return [
+            line.model_copy(update={"text": head, "x1": min(line.x1, x - 1), "cuts": []}),
+            *cut_at_columns(line.model_copy(update={"text": tail, "x0": x, "cuts": rest}), columns, reach),
+        ]
+    return [line]
