@@ -6,7 +6,9 @@ open-access LLM model); each becomes its own field, after the measure it illustr
 Each principle's table is read on its own: it runs from its header row (the bold "Provisions" cell and
 its neighbours) to the next principle's title, over as many pages as it takes, and its columns are the
 left edges its own lines share (the tables of different principles sit at different x positions, and a
-centred header cell such as "Example Measures/Controls" is not its column's left edge).
+centred header cell such as "Example Measures/Controls" is not its column's left edge). A line the page
+reading ran from one cell into the next column's (a measure and a reference's words 14 pt apart on one
+baseline) is cut where the next column's piece starts (`TextLine.cuts`), so each cell keeps its own words.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.controls.common import doc_vocabulary, field, make_control
-from ingest.controls.table import Row, cell_items, cell_text, cut_at_columns, read_rows
+from ingest.controls.table import Row, cell_text, cut_at_columns, read_rows
 from ingest.text import join_lines, normalize_space
 from saige.types import Control, ControlField, Page, ParsedDocument, TextLine
 
@@ -37,6 +39,7 @@ _SCENARIO = re.compile(
 )
 _TITLE = re.compile(r"^([A-Z][^:.;]{2,80}?):\s")
 _MIN_LINES = 3  # lines that share a left edge before it counts as a column's
+_EDGE = 2.0  # wrapped lines of one reference start within this of each other
 _COLUMN_SPAN = 20.0  # left edges within this of a group's first belong to one column (bullets, wrapped lines)
 
 
@@ -182,10 +185,7 @@ def _provision(parsed: ParsedDocument, row: Row, names: dict[str, str], vocab: s
     if threats:
         fields.append(field("Related threats/risks", threats))
     fields.extend(_measures(row.lines(2), vocab))
-    # DSIT bullets its references with "•" only: a line opening with an en dash goes on with the title
-    # before it ("OWASP ... Management" / "– Threat Modelling").
-    items = cell_items(row.lines(3), vocab, bullet=_BULLET)
-    fields.extend(field("Reference/Resource", item) for item in items if item)
+    fields.extend(field("Reference/Resource", item) for item in reference_items(row.lines(3), vocab) if item)
     return make_control(
         parsed,
         control_id=provision_id,
@@ -197,6 +197,37 @@ def _provision(parsed: ParsedDocument, row: Row, names: dict[str, str], vocab: s
         path=[f"Principle {number}: {names[number]}", f"Provision {provision_id}"],
         fields=fields,
     )
+
+
+def reference_items(lines: Sequence[TextLine], vocab: set[str]) -> list[str]:
+    """The references, one per item. An item starts at a bullet ("•"; a line opening with an en dash goes on
+    with the title before it: "OWASP ... Management" / "– Threat Modelling"), or, unbulleted, at a line that
+    cannot be the current item's wrapped line: one left of a bulleted item's bullet ("• MITRE ATLAS" at 636
+    pt, then "Generative AI: Red Teaming ..." at 632.5), or off the left edge the item's wrapped lines share
+    ("• GDPR Compliance / Guidelines by EU / Commission" wrapped at 647.7 pt, then "ISO/IEC 27001: ..." at
+    639.5; "ICO: Explaining Decisions / made with AI" at 630, then "NISTIR 8312: Four" at 633.5). Unbulleted
+    items printed one under the other at one edge stay one item: nothing on the page tells them apart."""
+    items: list[list[str]] = []
+    edges: list[float] = []  # the current item's line starts
+    bulleted = False
+    for line in lines:
+        text = normalize_space(line.text)
+        if _BULLET.match(text):
+            new, bulleted = True, True
+        elif not items or text.startswith("\u2013"):
+            new = not items
+        elif len(edges) == 1:
+            new = bulleted and line.x0 < edges[0] - _EDGE
+        else:
+            new = abs(line.x0 - edges[-1]) > _EDGE
+        if new:
+            bulleted = bool(_BULLET.match(text))
+            items.append([_BULLET.sub("", text)])
+            edges = [line.x0]
+        else:
+            items[-1].append(text)
+            edges.append(line.x0)
+    return [join_lines(item, vocab) for item in items]
 
 
 def _measures(lines: Sequence[TextLine], vocab: set[str]) -> list[ControlField]:

@@ -11,7 +11,6 @@ last row of the previous page, so a row broken by a page break stays whole. A li
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -20,7 +19,6 @@ from saige.types import Page, TextLine
 
 _Y_TOLERANCE = 3.0
 _X_TOLERANCE = 4.0
-_BULLET = re.compile(r"^[\u2022\u25cf\u25aa\uf0b7\uf0a7]\s*|^\u2013\s+")
 
 
 @dataclass
@@ -102,23 +100,6 @@ def read_rows(
 def cell_text(lines: Sequence[TextLine], vocabulary: set[str] | frozenset[str] = frozenset()) -> str:
     """A cell's lines as one paragraph (wrapped lines joined, line-end hyphens resolved)."""
     return join_lines([ln.text for ln in lines], vocabulary)
-
-
-def cell_items(
-    lines: Sequence[TextLine],
-    vocabulary: set[str] | frozenset[str] = frozenset(),
-    bullet: re.Pattern[str] = _BULLET,
-) -> list[str]:
-    """A cell's bulleted items, each joined from its wrapped lines (one item when nothing is bulleted).
-    `bullet`: what starts an item (by default a bullet glyph or an en dash and a space)."""
-    items: list[list[str]] = []
-    for ln in lines:
-        text = normalize_space(ln.text)
-        if bullet.match(text) or not items:
-            items.append([bullet.sub("", text)])
-        else:
-            items[-1].append(text)
-    return [join_lines(item, vocabulary) for item in items if item]
 
 
 def is_header(line: TextLine, labels: Sequence[str]) -> bool:

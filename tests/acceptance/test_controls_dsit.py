@@ -222,3 +222,22 @@ def test_the_design_review_scenarios_read_the_provisions_own_examples(real_engin
         values["Reference/Resource"]
         == "CISA, JCDC, Government and Industry Partners Conduct AI Tabletop Exercise"
     )
+
+
+def test_each_reference_is_its_own_item(real_engine: Saige) -> None:
+    """An unbulleted reference after a bulleted one, or at another edge than the wrapped lines before it,
+    is its own item (2.5's ISO/IEC 27001 once ran on in the EU Commission's guidelines)."""
+    refs = {
+        pid: [f.value for f in real_engine.control(pid, DSIT).fields if f.name == "Reference/Resource"]
+        for pid in ("2.5", "4.2")
+    }
+    assert refs["2.5"][-2:] == [
+        "GDPR Compliance Guidelines by EU Commission",
+        "ISO/IEC 27001: Information Security Management Systems",
+    ]
+    assert refs["4.2"] == [
+        "ICO: Explaining Decisions made with AI",
+        "NISTIR 8312: Four Principles of Explainable ArtificialIntelligence",
+        "Multicalibration for Confidence Scoring in LLMs",
+        "From Understanding to Utilization: A Survey on Explainability for Large Language Models",
+    ]

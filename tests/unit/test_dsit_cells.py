@@ -5,6 +5,7 @@ finished scenario example."""
 from __future__ import annotations
 
 from ingest.controls import build_catalogue
+from ingest.controls.dsit import reference_items
 from ingest.controls.table import cut_at_columns
 from ingest.pdf.lines import segments
 from ingest.pdf.model import Frag
@@ -126,3 +127,27 @@ def _document() -> Document:
         file="x.pdf",
         kind="pdf",
     )
+
+
+def test_a_reference_starts_at_its_bullet_or_off_the_wrapped_lines_edge() -> None:
+    lines = [
+        _line(640.5, 200.0, "\u2022 GDPR Compliance"),
+        _line(647.7, 188.5, "Guidelines by EU"),
+        _line(647.7, 177.0, "Commission"),
+        _line(639.5, 165.5, "ISO/IEC 27001:"),  # off the wrapped lines' edge
+        _line(637.0, 154.0, "Information Security"),  # its own wrapped line
+        _line(640.5, 142.5, "\u2022 OWASP Top 10 for APIs"),
+        _line(647.7, 131.0, "\u2022 API4:2019 Lack of"),
+        _line(647.7, 119.5, "Resources"),  # under its bullet: wrapped
+        _line(647.7, 108.0, "\u2013 Rate Limiting"),  # an en dash goes on with the title
+        _line(636.0, 96.5, "\u2022 MITRE ATLAS"),
+        _line(632.5, 85.0, "Generative AI"),  # left of the bullet
+    ]
+    assert reference_items(lines, set()) == [
+        "GDPR Compliance Guidelines by EU Commission",
+        "ISO/IEC 27001: Information Security",
+        "OWASP Top 10 for APIs",
+        "API4:2019 Lack of Resources \u2013 Rate Limiting",
+        "MITRE ATLAS",
+        "Generative AI",
+    ]
