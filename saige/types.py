@@ -123,6 +123,12 @@ class TextLine(Record):
     size: float = 0.0
     bold: bool = False
     text: str
+    cuts: list[tuple[int, float]] = Field(
+        default_factory=list,
+        description="Where a piece of the line starts after a gap wider than a word space: (characters of "
+        "`text` before it, x of the piece). A table reader cuts the line there when the piece lies in the next "
+        "column (a cell's text printed close to the next column's, with no wide gap between them)",
+    )
 
 
 class Page(Record):

@@ -6,7 +6,9 @@ open-access LLM model); each becomes its own field, after the measure it illustr
 Each principle's table is read on its own: it runs from its header row (the bold "Provisions" cell and
 its neighbours) to the next principle's title, over as many pages as it takes, and its columns are the
 left edges its own lines share (the tables of different principles sit at different x positions, and a
-centred header cell such as "Example Measures/Controls" is not its column's left edge).
+centred header cell such as "Example Measures/Controls" is not its column's left edge). A line the page
+reading ran from one cell into the next column's (a measure and a reference's words 14 pt apart on one
+baseline) is cut where the next column's piece starts (`TextLine.cuts`), so each cell keeps its own words.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.controls.common import doc_vocabulary, field, make_control
-from ingest.controls.table import Row, cell_items, cell_text, read_rows
+from ingest.controls.table import Row, cell_text, cut_at_columns, read_rows
 from ingest.text import join_lines, normalize_space
 from saige.types import Control, ControlField, Page, ParsedDocument, TextLine
 
@@ -27,18 +29,17 @@ _HEADER_WORDS = (*_LABELS, "threats", "risks")
 _BULLET = re.compile(r"^[\u2022\u25cf\u25aa\uf0b7\uf0a7]\s*")
 _PRINCIPLE = re.compile(r"^Principle (\d{1,2}):\s*(.+)$")
 _PROVISION = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(\S.*)$")
+_SCENARIOS = ("Chatbot App", "ML Fraud Detection", "LLM Platform", "Open-Access LLM Model")
+# A scenario's label, numbered as printed or not; the number names the scenario where the label is printed
+# otherwise ("3. LLM Provider:", "4. Open-Access LLM:").
 _SCENARIO = re.compile(
-    r"^(?:\d\.\s*)?(Chatbot App|ML Fraud Detection|LLM Platform|Open-Access LLM Model)\s*[:.]\s*",
+    r"^(?:([1-4])\.\s*)?(Chatbot App|ML Fraud Detection|LLM Platform|Open-Access LLM Model"
+    r"|(?<=\. )(?:LLM Provider|Open-Access LLM))\s*[:.]\s*",
     re.IGNORECASE,
 )
-_SCENARIO_NAMES = {
-    "chatbot app": "Chatbot App",
-    "ml fraud detection": "ML Fraud Detection",
-    "llm platform": "LLM Platform",
-    "open-access llm model": "Open-Access LLM Model",
-}
-_TITLE = re.compile(r"^([A-Z][^:.;,]{2,80}?):\s")
+_TITLE = re.compile(r"^([A-Z][^:.;]{2,80}?):\s")
 _MIN_LINES = 3  # lines that share a left edge before it counts as a column's
+_EDGE = 2.0  # wrapped lines of one reference start within this of each other
 _COLUMN_SPAN = 20.0  # left edges within this of a group's first belong to one column (bullets, wrapped lines)
 
 
@@ -52,6 +53,10 @@ class Table:
 
     def columns_of(self, page: Page) -> list[float]:
         return self.columns
+
+    def cut(self, line: TextLine) -> list[TextLine]:
+        """A line of one cell that the page reading ran on into the next column's text, cut cell by cell."""
+        return cut_at_columns(line, self.columns)
 
 
 def _starts_row(line: TextLine) -> bool:
@@ -82,7 +87,7 @@ def build(parsed: ParsedDocument) -> list[Control]:
         )
     seen: set[str] = set()
     for table in tables(parsed.pages):
-        rows = read_rows(table.pages, table.columns_of, _starts_row, key_column=0)
+        rows = read_rows(table.pages, table.columns_of, _starts_row, key_column=0, split=table.cut)
         for row in rows:
             control = _provision(parsed, row, names, vocab)
             if control is not None and control.control_id not in seen:
@@ -180,10 +185,7 @@ def _provision(parsed: ParsedDocument, row: Row, names: dict[str, str], vocab: s
     if threats:
         fields.append(field("Related threats/risks", threats))
     fields.extend(_measures(row.lines(2), vocab))
-    # DSIT bullets its references with "•" only: a line opening with an en dash goes on with the title
-    # before it ("OWASP ... Management" / "– Threat Modelling").
-    items = cell_items(row.lines(3), vocab, bullet=_BULLET)
-    fields.extend(field("Reference/Resource", item) for item in items if item)
+    fields.extend(field("Reference/Resource", item) for item in reference_items(row.lines(3), vocab) if item)
     return make_control(
         parsed,
         control_id=provision_id,
@@ -197,10 +199,42 @@ def _provision(parsed: ParsedDocument, row: Row, names: dict[str, str], vocab: s
     )
 
 
+def reference_items(lines: Sequence[TextLine], vocab: set[str]) -> list[str]:
+    """The references, one per item. An item starts at a bullet ("•"; a line opening with an en dash goes on
+    with the title before it: "OWASP ... Management" / "– Threat Modelling"), or, unbulleted, at a line that
+    cannot be the current item's wrapped line: one left of a bulleted item's bullet ("• MITRE ATLAS" at 636
+    pt, then "Generative AI: Red Teaming ..." at 632.5), or off the left edge the item's wrapped lines share
+    ("• GDPR Compliance / Guidelines by EU / Commission" wrapped at 647.7 pt, then "ISO/IEC 27001: ..." at
+    639.5; "ICO: Explaining Decisions / made with AI" at 630, then "NISTIR 8312: Four" at 633.5). Unbulleted
+    items printed one under the other at one edge stay one item: nothing on the page tells them apart."""
+    items: list[list[str]] = []
+    edges: list[float] = []  # the current item's line starts
+    bulleted = False
+    for line in lines:
+        text = normalize_space(line.text)
+        if _BULLET.match(text):
+            new, bulleted = True, True
+        elif not items or text.startswith("\u2013"):
+            new = not items
+        elif len(edges) == 1:
+            new = bulleted and line.x0 < edges[0] - _EDGE
+        else:
+            new = abs(line.x0 - edges[-1]) > _EDGE
+        if new:
+            bulleted = bool(_BULLET.match(text))
+            items.append([_BULLET.sub("", text)])
+            edges = [line.x0]
+        else:
+            items[-1].append(text)
+            edges.append(line.x0)
+    return [join_lines(item, vocab) for item in items]
+
+
 def _measures(lines: Sequence[TextLine], vocab: set[str]) -> list[ControlField]:
     """The example measures: each measure's text, then its scenario examples. A new measure starts at a
     line that is not a scenario, after a scenario, past a gap wider than the line pitch, in bold or opening
-    with a title ("Apply Vulnerability Management: ..."), or at such a title past a gap."""
+    with a title ("Apply Vulnerability Management: ..."; after a finished sentence, any title of a few words:
+    "Develop Recovery plans for advanced scenarios: ..."), or at such a title past a gap."""
     if not lines:
         return []
     ordered = list(lines)  # reading order as the row was read: page by page, top to bottom
@@ -208,13 +242,16 @@ def _measures(lines: Sequence[TextLine], vocab: set[str]) -> list[ControlField]:
     items: list[tuple[str, list[str]]] = []
     previous: TextLine | None = None
     for line in ordered:
-        text = normalize_space(line.text)
+        # The measures print no lists: a line the page reading marked as a list item opens with a dash of
+        # the sentence ("Include documentation in the - compliant with accessibility formats - user guide").
+        text = _BULLET.sub("- ", normalize_space(line.text), count=1)
         m = _SCENARIO.match(text)
         gap = previous is not None and previous.y - line.y > pitch * 1.3
         after_scenario = bool(items) and items[-1][0] != "Example measure"
-        titled = _titled(text)
+        ended = previous is not None and normalize_space(previous.text).endswith((".", "!", "?"))
+        titled = _titled(text, loose=after_scenario and ended)
         if m:
-            name = _SCENARIO_NAMES[m.group(1).lower()]
+            name = _scenario(m)
             items.append((f"Example measures: {name}", [text[m.end() :]]))
         elif not items or (after_scenario and (gap or line.bold or titled)) or (titled and gap):
             items.append(("Example measure", [text]))
@@ -224,13 +261,22 @@ def _measures(lines: Sequence[TextLine], vocab: set[str]) -> list[ControlField]:
     return [field(name, join_lines(parts, vocab)) for name, parts in items]
 
 
-def _titled(text: str) -> bool:
+def _scenario(m: re.Match[str]) -> str:
+    if m.group(1):
+        return _SCENARIOS[int(m.group(1)) - 1]
+    return next(name for name in _SCENARIOS if name.lower() == m.group(2).lower())
+
+
+def _titled(text: str, *, loose: bool = False) -> bool:
     """A measure's own title opens the line: a few capitalised words and a colon ("Apply Vulnerability
-    Management: Implement ...", "Document Justification for Untrusted Components: ...")."""
+    Management: Implement ...", "Authenticate, Authorize and Log Access to Assets: ..."). `loose`: any
+    two to eight words before the colon ("Develop Recovery plans for advanced scenarios: ...")."""
     m = _TITLE.match(text)
     if m is None:
         return False
     words = m.group(1).split()
+    if loose:
+        return 2 <= len(words) <= 8
     return len(words) >= 2 and sum(w[:1].isupper() for w in words) * 3 >= len(words) * 2
 
 

@@ -11,7 +11,6 @@ last row of the previous page, so a row broken by a page break stays whole. A li
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -20,7 +19,6 @@ from saige.types import Page, TextLine
 
 _Y_TOLERANCE = 3.0
 _X_TOLERANCE = 4.0
-_BULLET = re.compile(r"^[\u2022\u25cf\u25aa\uf0b7\uf0a7]\s*|^\u2013\s+")
 
 
 @dataclass
@@ -104,23 +102,6 @@ def cell_text(lines: Sequence[TextLine], vocabulary: set[str] | frozenset[str] =
     return join_lines([ln.text for ln in lines], vocabulary)
 
 
-def cell_items(
-    lines: Sequence[TextLine],
-    vocabulary: set[str] | frozenset[str] = frozenset(),
-    bullet: re.Pattern[str] = _BULLET,
-) -> list[str]:
-    """A cell's bulleted items, each joined from its wrapped lines (one item when nothing is bulleted).
-    `bullet`: what starts an item (by default a bullet glyph or an en dash and a space)."""
-    items: list[list[str]] = []
-    for ln in lines:
-        text = normalize_space(ln.text)
-        if bullet.match(text) or not items:
-            items.append([bullet.sub("", text)])
-        else:
-            items[-1].append(text)
-    return [join_lines(item, vocabulary) for item in items if item]
-
-
 def is_header(line: TextLine, labels: Sequence[str]) -> bool:
     """A bold line starting with one of a table's header labels."""
     text = normalize_space(line.text).lower()
@@ -148,3 +129,23 @@ def split_text(line: TextLine, index: int, start: float) -> list[TextLine]:
         line.model_copy(update={"text": left, "x1": min(line.x1, start - 1)}),
         line.model_copy(update={"text": right, "x0": start}),
     ]
+
+
+def cut_at_columns(line: TextLine, columns: Sequence[float], reach: float = _X_TOLERANCE) -> list[TextLine]:
+    """A segment that runs on into the next column(s), cut into cells: at each place where a piece of it
+    starts after a gap wider than a word space (`TextLine.cuts`) and no more than `reach` + the column
+    tolerance left of a later column's start (a cell's first word can sit a little left of the column's
+    bullets and wrapped lines). Every word stays, in its own column."""
+    own = column_of(line, columns)
+    for at, x in line.cuts:
+        if column_of(line.model_copy(update={"x0": x + reach}), columns) <= own:
+            continue
+        head, tail = line.text[:at].rstrip(), line.text[at:].strip()
+        if not head or not tail:
+            continue
+        rest = [(k - at, cx) for k, cx in line.cuts if k > at]
+        return [
+            line.model_copy(update={"text": head, "x1": min(line.x1, x - 1), "cuts": []}),
+            *cut_at_columns(line.model_copy(update={"text": tail, "x0": x, "cuts": rest}), columns, reach),
+        ]
+    return [line]

@@ -93,6 +93,7 @@ def parse_pdf(document: Document, path: Path) -> ParsedDocument:
                 size=ln.size,
                 bold=ln.bold,
                 text=ln.text,
+                cuts=[(at, round(x, 1)) for at, x in ln.cuts],
             )
             for ln in sorted(raw.lines, key=lambda ln: (-round(ln.y), ln.x0))
             if ln.text.strip() and not ln.cover

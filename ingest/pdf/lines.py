@@ -116,7 +116,27 @@ def _make_line(frags: list[Frag], words: frozenset[str] | set[str] = frozenset()
     elif (m := _BULLET_PREFIX.match(line.text)) and len(line.text) > 2:
         line.bullet = True
         line.text = _marker(m.group().strip()) + line.text[m.end() :]
+    line.cuts = _cuts(frags, size, words, line.text)
     return line
+
+
+def _cuts(
+    frags: list[Frag], size: float, words: frozenset[str] | set[str], text: str
+) -> list[tuple[int, float]]:
+    """Where a fragment starts after an inked gap wider than a word space (0.6 x the size, the gap that
+    splits a row at a table column): (characters of the line's text before the fragment, its x). Only where
+    the text from that fragment on is the end of the line's text, so the cut keeps every word."""
+    out: list[tuple[int, float]] = []
+    for i in range(1, len(frags)):
+        if not frags[i].text.strip():
+            continue
+        inked = frags[i].x - max(_inked_end(f) for f in frags[:i])
+        if inked <= 0.6 * size:
+            continue
+        tail = _join_frags(frags[i:], size, words)
+        if tail and len(tail) < len(text) and text.endswith(tail) and text[-len(tail) - 1] == " ":
+            out.append((len(text) - len(tail), frags[i].x))
+    return out
 
 
 def _marker(glyph: str) -> str:

@@ -27,6 +27,7 @@ class Line:
     bullet: bool = False
     heading_level: int = 0
     cover: bool = False
+    cuts: list[tuple[int, float]] = field(default_factory=list)  # see saige.types.TextLine.cuts
 
     @cached_property
     def x0(self) -> float:
