@@ -15,8 +15,16 @@ import re
 from collections.abc import Callable, Sequence
 
 from retrieval.lifecycle import AFTER_DEPLOY_RE, STAGE_OF_WORD, STAGE_WORDS, named_stage
-from retrieval.referents import RELATIVE_RE, document_switch, other_documents_dropped, parts_of
-from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, words, wordset
+from retrieval.referents import (
+    RELATIVE_RE,
+    document_switch,
+    document_words_dropped,
+    names_audience,
+    other_documents_dropped,
+    own_topic,
+    parts_of,
+)
+from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, tokenize, words, wordset
 from retrieval.turns import (
     answer_points,
     answer_sections,
@@ -207,6 +215,10 @@ _MORE_WORDS = wordset(
 _AUDIENCE_RE = re.compile(
     r"\bfor\s+(?:the\s+|our\s+|my\s+|your\s+)?([a-z][\w\s'-]{1,80}?)\s*[?.!]*\s*$", re.I
 )
+# A continuation cue's whole remainder as a noun phrase: "(what about) the data scientists?".
+_BARE_PHRASE_RE = re.compile(
+    r"^(?:the\s+|our\s+|my\s+|your\s+|their\s+)?([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3})\s*[?.!]*\s*$", re.I
+)
 
 
 def _ordinal(question: str) -> tuple[int, bool] | None:
@@ -252,7 +264,12 @@ def _audience(question: str) -> str | None:
         return None
     m = _AUDIENCE_RE.search(rest)
     if m is None:
-        return None
+        # Without "for": "What about users?", "And the data scientists?", when the cue is followed by
+        # nothing but a phrase that names people (its head noun is a role noun: not "data poisoning").
+        bare = _BARE_PHRASE_RE.match(rest) if rest != question else None
+        if bare is None or named_stage(bare.group(1)) or not names_audience(bare.group(1)):
+            return None
+        return RELATIVE_RE.sub("", bare.group(1)).strip()
     phrase = RELATIVE_RE.sub("", m.group(1)).strip()
     if not phrase or named_stage(phrase):
         return None
@@ -349,11 +366,17 @@ def plan_followup(
         # The same guidance in another document ("and in the code of practice?", "what does NIST say?"):
         # the topic and what the section given is about, in the words of the question (which name the
         # document); the planner puts that section's nearest counterpart in the named document first.
+        # The search is kept to the documents named (all of a family: "NIST" names four), so the query is
+        # the topic alone, without document names.
         about = topic_of(_unnumbered(switch.section), drop_stage=True)
-        asked = _CUE_RE.sub("", question, count=1).strip()
-        query = other_documents_dropped(f"{_distinct(f'{topic} {about}')} {asked}", question, doc_terms)
+        named = sorted(names(question)) if names is not None else []
+        naming = frozenset(tokenize(question)) & (name_terms | doc_terms)
+        query = _distinct(f"{topic} {about}")
+        query = document_words_dropped(query, doc_terms | naming) or query
         query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or query
-        return FollowupPlan(kind="rewrite", query=query, previous=sections, topic=topic, like=switch)
+        return FollowupPlan(
+            kind="rewrite", query=query, previous=sections, topic=topic, like=switch, docs=named
+        )
     if short and not new_words and (leans or ordinal is not None) and not asks_stage:
         if target is not None:
             kind: FollowupKind = "pick" if ordinal is not None else "expand"
@@ -363,6 +386,14 @@ def plan_followup(
     resolved = resolve(question, prior + ([reply] if reply is not None else []), rewriter)
     resolved = other_documents_dropped(resolved, question, doc_terms)
     kind = "rewrite" if resolved != question else "new"
+    # A follow-up that names documents and brings no topic of its own ("Does NIST cover it too?") is
+    # answered from those documents, whose names then leave the query.
+    named = sorted(names(question)) if names is not None and kind == "rewrite" and short else []
+    if named and not own_topic(new_words, name_terms | doc_terms):
+        naming = frozenset(tokenize(question)) & (name_terms | doc_terms)
+        resolved = document_words_dropped(resolved, naming) or resolved
+    else:
+        named = []
     return FollowupPlan(
-        kind=kind, query=resolved, previous=sections, topic=topic_of(resolved, drop_stage=True)
+        kind=kind, query=resolved, previous=sections, topic=topic_of(resolved, drop_stage=True), docs=named
     )

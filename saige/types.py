@@ -331,6 +331,10 @@ class FollowupPlan(Record):
         default=None,
         description="The section whose counterpart in `stage` is sought (analogous, when nothing new is asked)",
     )
+    docs: list[str] = Field(
+        default_factory=list,
+        description="The documents the follow-up names (one, or a family such as NIST's): answered from these",
+    )
 
 
 class Answer(Record):
