@@ -162,8 +162,10 @@ def resolve(question: str, history: Sequence[Turn], rewriter: Rewriter | None = 
 #   - "stage": which lifecycle stage that section belongs to;
 #   - "analogous": the same topic in another stage ("during development", "once it is live") or for another
 #     audience ("for users": the sections whose heading names it, retrieval/referents.py);
-#   - "rewrite" with `like`: the section just given, in another document the question names ("and in the
-#     code of practice?", "what does NIST say about it?");
+#   - "control": the identifier of that section and the controls of other frameworks linked to it ("is there a
+#     control id for that?", "does NIST have a matching control?");
+#   - "rewrite" with `like`: the section just given, in the documents the question names ("and in the
+#     code of practice?", "what does NIST say about it?": all four NIST documents, `docs`);
 #   - "rewrite": any other follow-up, made standalone by the rule above (or the LLM);
 #   - "new": not a follow-up.
 # Turns that abstained or failed are left out of the state (retrieval/turns.py), so they never poison the next
@@ -208,6 +210,16 @@ _META_WORDS = wordset(
     + " ".join(_ORDINALS)
 )
 _STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
+# A question about the identifier or control of what was just given ("Is there a control id for that?",
+# "Does NIST have a matching control?"), and the words such a question may add.
+_CONTROL_QUESTION = wordset("control controls id ids identifier identifiers")
+_LINK_WORDS = wordset(
+    """
+    matching match matches equivalent equivalents corresponding correspond corresponds counterpart counterparts
+    mapped mapping mappings map maps linked link links related similar same number numbered exist exists
+    covers cover has have
+    """
+)
 # A request for more of the same, even without "it/that" ("Elaborate.", "Tell me more.", "More detail please.").
 _MORE_WORDS = wordset(
     "expand elaborate elaboration detail details detailed depth deeper more further continue"
@@ -328,6 +340,15 @@ def plan_followup(
     def focus(ref: SectionRef) -> str:
         return " ".join(f"{ref.section} {topic}".split())
 
+    # "Which control is that?", "What's its identifier?", "Does NIST have a matching control?": the
+    # section's own identifier and the controls linked to it (in the documents named, if any).
+    asks_control = bool(said & _CONTROL_QUESTION) and not asks_stage
+    linked_only = [w for w in new_words if w not in _CONTROL_QUESTION and w not in _LINK_WORDS]
+    if short and asks_control and target is not None and not own_topic(linked_only, name_terms | doc_terms):
+        named = sorted(names(question)) if names is not None else []
+        return FollowupPlan(
+            kind="control", query=focus(target), target=target, previous=sections, topic=topic, docs=named
+        )
     if short and not new_words and asks_stage and target is not None:
         return FollowupPlan(kind="stage", query=focus(target), target=target, previous=sections, topic=topic)
     stage = named_stage(question)

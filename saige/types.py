@@ -309,13 +309,14 @@ class SectionRef(Record):
         return (self.doc_id, tuple(self.section_path))
 
 
-FollowupKind = Literal["new", "rewrite", "expand", "pick", "stage", "analogous"]
+FollowupKind = Literal["new", "rewrite", "expand", "pick", "stage", "analogous", "control"]
 
 
 class FollowupPlan(Record):
     """How a question relates to the conversation: a new question, a rewrite of a follow-up, more depth on
-    one section of the last answer ("expand", "pick"), the stage of that section, or the analogous guidance
-    in another stage or for another audience."""
+    one section of the last answer ("expand", "pick"), the stage of that section, the analogous guidance
+    in another stage or for another audience, or the identifier and linked controls of that section
+    ("control")."""
 
     kind: FollowupKind
     query: str = Field(description="What to search")
@@ -360,7 +361,7 @@ class Answer(Record):
     )
     followup: str | None = Field(
         default=None,
-        description="How a follow-up was resolved: expand, pick, stage, analogous, rewrite (None: not one)",
+        description="How a follow-up was resolved: expand, pick, stage, analogous, control, rewrite (None: not one)",
     )
 
     def as_turn(self) -> Turn:
