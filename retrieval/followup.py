@@ -408,12 +408,10 @@ def plan_followup(
     resolved = other_documents_dropped(resolved, question, doc_terms)
     kind = "rewrite" if resolved != question else "new"
     # A follow-up that names documents and brings no topic of its own ("Does NIST cover it too?") is
-    # answered from those documents, whose names then leave the query.
+    # answered from those documents. Their names stay in the query: a name may be a topic word there too
+    # ("taxonomy").
     named = sorted(names(question)) if names is not None and kind == "rewrite" and short else []
-    if named and not own_topic(new_words, name_terms | doc_terms):
-        naming = frozenset(tokenize(question)) & (name_terms | doc_terms)
-        resolved = document_words_dropped(resolved, naming) or resolved
-    else:
+    if own_topic(new_words, name_terms | doc_terms):
         named = []
     return FollowupPlan(
         kind=kind, query=resolved, previous=sections, topic=topic_of(resolved, drop_stage=True), docs=named
