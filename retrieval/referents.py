@@ -30,7 +30,7 @@ ROLE_NOUNS = wordset(
     purchaser customer consumer client deployer adopter integrator implementer maintainer custodian
     contributor organisation organization business company companie enterprise startup sme government agency
     regulator auditor assessor evaluator tester teamer defender stakeholder partner contractor citizen public
-    people individual person human community actor entity entitie decision-maker
+    people individual person human community actor entity entitie partie decision-maker
     """
 )
 
