@@ -11,7 +11,7 @@ from retrieval.followup import plan_followup
 from retrieval.planning import FollowupPlanner, Sections
 from retrieval.referents import audience_first, names_audience
 from retrieval.search import SearchResult
-from saige.types import FollowupPlan, Hit, SectionRef
+from saige.types import FollowupPlan, Hit, SectionRef, Turn
 from tests.fakes import GUIDELINES, ML_PRINCIPLES, NIST_RMF, tiny_chunks, tiny_documents
 from tests.unit.test_followup_plans import CATALOGUE, SUPPLY, WEIGHTS, structured
 
@@ -132,3 +132,15 @@ def test_the_lead_says_which_of_the_named_documents_answered() -> None:
     composed = compose_answer("And those two?", "risk", hits, documents, lambda t: 1.0, plan)
     lead = composed.text.splitlines()[0]
     assert lead.startswith("Of the 2 documents named (NCSC ML principles; NIST AI RMF), NIST AI RMF answers")
+
+
+def test_a_failed_turn_before_an_audience_or_a_family_follow_up_does_not_poison_it() -> None:
+    failed = [
+        Turn(role="user", content="What is the best pizza topping?"),
+        Turn(role="assistant", content="The corpus does not cover this question.", abstained=True),
+    ]
+    plan = plan_followup("And the data scientists?", [*WEIGHTS, *failed], CATALOGUE)
+    assert plan.kind == "analogous" and plan.audience == "data scientists" and "weights" in plan.query
+    history = [*structured("How do we secure our AI supply chain?", SUPPLY), *failed]
+    plan = plan_followup("And NIST?", history, CATALOGUE, names=_names, name_terms=NAME_TERMS)
+    assert plan.like == SUPPLY and plan.docs == sorted(_names("nist"))
