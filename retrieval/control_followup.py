@@ -144,7 +144,16 @@ def find_controls(
     published = _distinct(published)[:MAX_PUBLISHED]
     taken = {r.link.target for r in published} | {c.key for c in own}
     similar: list[RelatedControl] = []
-    for control in own[:1]:
+    # A section the catalogue holds no control for (a document without controls) is compared as it is.
+    bare = Control(
+        doc_id=target.doc_id,
+        control_id=target.section,
+        printed_id=False,
+        kind="section",
+        title=target.section,
+        path=list(target.section_path),
+    )
+    for control in own[:1] or [bare]:
         # Compared by what the section says (a guideline's record holds only its title).
         text = head.chunk.text[:COMPARED_CHARS]
         probe = (

@@ -101,3 +101,27 @@ def test_a_failed_turn_before_does_not_poison_the_control_question(engine: Saige
     ]
     answer = engine.ask("Which control is that?", history=history)
     assert answer.followup == "control" and answer.hits[0].chunk.section == "Secure your supply chain"
+
+
+def test_a_section_without_a_control_is_compared_as_it_is(settings: Settings) -> None:
+    emb = HashEmbedder()
+    store = MemoryStore()
+    controls = sample_controls()
+    asd = "asd-engaging-with-ai-2024"
+    logging = chunk_for(
+        controls[0], 99, "Log and monitor the AI system to detect security incidents."
+    ).model_copy(
+        update={"doc_id": asd, "section": "Logging", "section_path": ["Logging"], "chunk_id": "asd-1"}
+    )
+    chunks = [chunk_for(c, i) for i, c in enumerate(controls)] + [logging]
+    store.add(chunks, emb.embed([c.embed_text for c in chunks]))
+    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
+    engine = Saige(settings, emb, store)
+    answer = engine.ask(
+        "Which control is that?", history=_after(asd, "Logging", "Should we log our AI system?")
+    )
+    assert answer.followup == "control"
+    assert answer.answer.startswith("**Logging** has no identifier of its own")
+    # Its nearest controls are computed from its own text, labelled as such.
+    assert "No published mapping links it to controls in other frameworks; the nearest ones" in answer.answer
+    assert "similar (computed" in answer.answer and len(answer.citations) > 1
