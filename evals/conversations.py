@@ -33,7 +33,15 @@ if TYPE_CHECKING:
 
 DEFAULT_CONVERSATIONS = Path(__file__).with_name("conversations.jsonl")
 Kind = Literal[
-    "expand", "nth", "stage", "analogous-stage", "analogous-audience", "other-document", "after-failure"
+    "expand",
+    "nth",
+    "stage",
+    "analogous-stage",
+    "analogous-audience",
+    "other-document",
+    "document-family",
+    "identifier",
+    "after-failure",
 ]
 
 

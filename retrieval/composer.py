@@ -17,6 +17,7 @@ from retrieval.answer import (
     IdfFn,
     LeadFn,
     build_answer,
+    default_lead,
     doc_name,
     markdown_text,
     section_label,
@@ -39,6 +40,8 @@ def compose_answer(
     idf: IdfFn,
     plan: FollowupPlan | None = None,
 ) -> Composed:
+    if plan is not None and plan.kind == "rewrite" and len(plan.docs) > 1 and hits:
+        return build_answer(resolved, hits, documents, idf, lead=_family_lead(plan, resolved, documents))
     if plan is None or plan.kind in ("new", "rewrite") or not hits:
         return build_answer(resolved, hits, documents, idf)
     if plan.kind == "stage":
@@ -90,6 +93,20 @@ def _analogous_lead(plan: FollowupPlan, documents: Mapping[str, Document]) -> Le
             others = "; ".join(f"**{markdown_text(section_label(c))}**" for c in chunks[1:])
             text += f"; {others} also bear on it"
         return text + ". The key points, quoted from the sources:"
+
+    return lead
+
+
+def _family_lead(plan: FollowupPlan, resolved: str, documents: Mapping[str, Document]) -> LeadFn:
+    """For a follow-up naming several documents at once ("and NIST?"): which of them the answer comes
+    from, then the usual lead (which guideline of which document answers)."""
+    usual = default_lead(resolved, documents)
+
+    def lead(chunks: Sequence[Chunk], quotes: Sequence[list[str]]) -> str:
+        named = [documents[d].short_title if d in documents else d for d in plan.docs]
+        return f"Of the {len(named)} documents named ({markdown_text('; '.join(named))}), " + usual(
+            chunks, quotes
+        )
 
     return lead
 

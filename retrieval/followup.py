@@ -15,8 +15,16 @@ import re
 from collections.abc import Callable, Sequence
 
 from retrieval.lifecycle import AFTER_DEPLOY_RE, STAGE_OF_WORD, STAGE_WORDS, named_stage
-from retrieval.referents import RELATIVE_RE, document_switch, other_documents_dropped, parts_of
-from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, words, wordset
+from retrieval.referents import (
+    RELATIVE_RE,
+    document_switch,
+    document_words_dropped,
+    names_audience,
+    other_documents_dropped,
+    own_topic,
+    parts_of,
+)
+from retrieval.tokenize import QUERY_FILLER, STOP_WORDS, content_terms, tokenize, words, wordset
 from retrieval.turns import (
     answer_points,
     answer_sections,
@@ -154,8 +162,10 @@ def resolve(question: str, history: Sequence[Turn], rewriter: Rewriter | None = 
 #   - "stage": which lifecycle stage that section belongs to;
 #   - "analogous": the same topic in another stage ("during development", "once it is live") or for another
 #     audience ("for users": the sections whose heading names it, retrieval/referents.py);
-#   - "rewrite" with `like`: the section just given, in another document the question names ("and in the
-#     code of practice?", "what does NIST say about it?");
+#   - "control": the identifier of that section and the controls of other frameworks linked to it ("is there a
+#     control id for that?", "does NIST have a matching control?");
+#   - "rewrite" with `like`: the section just given, in the documents the question names ("and in the
+#     code of practice?", "what does NIST say about it?": all four NIST documents, `docs`);
 #   - "rewrite": any other follow-up, made standalone by the rule above (or the LLM);
 #   - "new": not a follow-up.
 # Turns that abstained or failed are left out of the state (retrieval/turns.py), so they never poison the next
@@ -200,12 +210,26 @@ _META_WORDS = wordset(
     + " ".join(_ORDINALS)
 )
 _STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
+# A question about the identifier or control of what was just given ("Is there a control id for that?",
+# "Does NIST have a matching control?"), and the words such a question may add.
+_CONTROL_QUESTION = wordset("control controls id ids identifier identifiers")
+_LINK_WORDS = wordset(
+    """
+    matching match matches equivalent equivalents corresponding correspond corresponds counterpart counterparts
+    mapped mapping mappings map maps linked link links related similar same number numbered exist exists
+    covers cover has have
+    """
+)
 # A request for more of the same, even without "it/that" ("Elaborate.", "Tell me more.", "More detail please.").
 _MORE_WORDS = wordset(
     "expand elaborate elaboration detail details detailed depth deeper more further continue"
 )
 _AUDIENCE_RE = re.compile(
     r"\bfor\s+(?:the\s+|our\s+|my\s+|your\s+)?([a-z][\w\s'-]{1,80}?)\s*[?.!]*\s*$", re.I
+)
+# A continuation cue's whole remainder as a noun phrase: "(what about) the data scientists?".
+_BARE_PHRASE_RE = re.compile(
+    r"^(?:the\s+|our\s+|my\s+|your\s+|their\s+)?([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3})\s*[?.!]*\s*$", re.I
 )
 
 
@@ -252,7 +276,12 @@ def _audience(question: str) -> str | None:
         return None
     m = _AUDIENCE_RE.search(rest)
     if m is None:
-        return None
+        # Without "for": "What about users?", "And the data scientists?", when the cue is followed by
+        # nothing but a phrase that names people (its head noun is a role noun: not "data poisoning").
+        bare = _BARE_PHRASE_RE.match(rest) if rest != question else None
+        if bare is None or named_stage(bare.group(1)) or not names_audience(bare.group(1)):
+            return None
+        return RELATIVE_RE.sub("", bare.group(1)).strip()
     phrase = RELATIVE_RE.sub("", m.group(1)).strip()
     if not phrase or named_stage(phrase):
         return None
@@ -311,6 +340,15 @@ def plan_followup(
     def focus(ref: SectionRef) -> str:
         return " ".join(f"{ref.section} {topic}".split())
 
+    # "Which control is that?", "What's its identifier?", "Does NIST have a matching control?": the
+    # section's own identifier and the controls linked to it (in the documents named, if any).
+    asks_control = bool(said & _CONTROL_QUESTION) and not asks_stage
+    linked_only = [w for w in new_words if w not in _CONTROL_QUESTION and w not in _LINK_WORDS]
+    if short and asks_control and target is not None and not own_topic(linked_only, name_terms | doc_terms):
+        named = sorted(names(question)) if names is not None else []
+        return FollowupPlan(
+            kind="control", query=focus(target), target=target, previous=sections, topic=topic, docs=named
+        )
     if short and not new_words and asks_stage and target is not None:
         return FollowupPlan(kind="stage", query=focus(target), target=target, previous=sections, topic=topic)
     stage = named_stage(question)
@@ -349,11 +387,17 @@ def plan_followup(
         # The same guidance in another document ("and in the code of practice?", "what does NIST say?"):
         # the topic and what the section given is about, in the words of the question (which name the
         # document); the planner puts that section's nearest counterpart in the named document first.
+        # The search is kept to the documents named (all of a family: "NIST" names four), so the query is
+        # the topic alone, without document names.
         about = topic_of(_unnumbered(switch.section), drop_stage=True)
-        asked = _CUE_RE.sub("", question, count=1).strip()
-        query = other_documents_dropped(f"{_distinct(f'{topic} {about}')} {asked}", question, doc_terms)
+        named = sorted(names(question)) if names is not None else []
+        naming = frozenset(tokenize(question)) & (name_terms | doc_terms)
+        query = _distinct(f"{topic} {about}")
+        query = document_words_dropped(query, doc_terms | naming) or query
         query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or query
-        return FollowupPlan(kind="rewrite", query=query, previous=sections, topic=topic, like=switch)
+        return FollowupPlan(
+            kind="rewrite", query=query, previous=sections, topic=topic, like=switch, docs=named
+        )
     if short and not new_words and (leans or ordinal is not None) and not asks_stage:
         if target is not None:
             kind: FollowupKind = "pick" if ordinal is not None else "expand"
@@ -363,6 +407,12 @@ def plan_followup(
     resolved = resolve(question, prior + ([reply] if reply is not None else []), rewriter)
     resolved = other_documents_dropped(resolved, question, doc_terms)
     kind = "rewrite" if resolved != question else "new"
+    # A follow-up that names documents and brings no topic of its own ("Does NIST cover it too?") is
+    # answered from those documents. Their names stay in the query: a name may be a topic word there too
+    # ("taxonomy").
+    named = sorted(names(question)) if names is not None and kind == "rewrite" and short else []
+    if own_topic(new_words, name_terms | doc_terms):
+        named = []
     return FollowupPlan(
-        kind=kind, query=resolved, previous=sections, topic=topic_of(resolved, drop_stage=True)
+        kind=kind, query=resolved, previous=sections, topic=topic_of(resolved, drop_stage=True), docs=named
     )

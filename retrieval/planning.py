@@ -144,23 +144,31 @@ class FollowupPlanner:
     ) -> SearchResult:
         """The hits a follow-up plan answers from: the target section first (expand, pick, stage), or the
         search in the named stage without the sections already given (analogous), else a plain search."""
-        if plan.kind in ("expand", "pick", "stage") and plan.target is not None:
+        if plan.kind in ("expand", "pick", "stage", "control") and plan.target is not None:
             targeted = self._targeted(plan, plan.target, k=k, docs=docs, stage=stage, mode=mode)
             if targeted is not None:
                 return targeted
         if plan.kind == "analogous":
             return self._analogous(plan, k=k, docs=docs, stage=stage, mode=mode)
+        named = [d for d in plan.docs if d in self._documents and (not docs or d in docs)]
+        if named:
+            # A follow-up naming documents ("and in the code of practice?", "and NIST?": four documents) is
+            # answered from those documents only.
+            found = self._search(plan.query, k=k, docs=named, stage=stage, mode=mode)
+            if plan.like is not None and plan.like.doc_id not in named:
+                return self._elsewhere(plan.like, found, named, k=k, stage=stage)
+            return found
         found = self._search(plan.query, k=k, docs=docs, stage=stage, mode=mode)
         if plan.like is not None and found.named_docs and plan.like.doc_id not in found.named_docs:
-            return self._elsewhere(plan.like, found, k=k, docs=docs, stage=stage)
+            named = sorted(d for d in found.named_docs if not docs or d in docs)
+            return self._elsewhere(plan.like, found, named, k=k, stage=stage)
         return found
 
     def _elsewhere(
-        self, like: SectionRef, found: SearchResult, *, k: int, docs: Sequence[str] | None, stage: str | None
+        self, like: SectionRef, found: SearchResult, named: Sequence[str], *, k: int, stage: str | None
     ) -> SearchResult:
         """The same guidance in the documents a follow-up names: the named documents' section nearest in
         meaning to the section `like` (its heading and text) first, then the search's hits."""
-        named = sorted(d for d in found.named_docs if not docs or d in docs)
         if not named:
             return found
         text = self.sections.text(like.doc_id, like.section_path) if self.sections.has(like) else ""

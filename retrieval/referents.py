@@ -19,6 +19,22 @@ _DOC_NOUNS = wordset(
 )
 
 
+# Nouns for people and organisations a guideline can be written for: the head noun of "what about users?",
+# "and the data scientists?", "and system owners?" (singular, as `nouns` gives them). A phrase whose head is
+# not one of them ("what about data poisoning?") is a topic, not an audience.
+ROLE_NOUNS = wordset(
+    """
+    user operator owner developer engineer scientist researcher analyst architect designer administrator admin
+    leader leadership executive manager management director board officer ciso cto staff employee worker
+    workforce team practitioner professional specialist expert provider supplier vendor procurer buyer
+    purchaser customer consumer client deployer adopter integrator implementer maintainer custodian
+    contributor organisation organization business company companie enterprise startup sme government agency
+    regulator auditor assessor evaluator tester teamer defender stakeholder partner contractor citizen public
+    people individual person human community actor entity entitie partie decision-maker
+    """
+)
+
+
 def nouns(text: str) -> list[str]:
     """The words of `text` as nouns are compared for an audience: lowercase, hyphenated words split, a plural
     `s` dropped ("End-users" -> "end", "user"). Not stemmed: "operators" must not match "operation"."""
@@ -34,12 +50,19 @@ def audience_head(audience: str) -> str | None:
     return said[-1] if said else None
 
 
+def names_audience(phrase: str) -> bool:
+    """Whether a short phrase names people or an organisation ("users", "the data scientists", "system
+    owners"): its head noun is a role noun."""
+    head = audience_head(phrase)
+    return head is not None and head in ROLE_NOUNS
+
+
 def audience_first(hits: Sequence[Hit], audience: str, previous: Sequence[SectionRef] = ()) -> list[Hit]:
     """For another audience ("for system owners"): the sections whose heading names it first, judged by the
     phrase's head noun (its last word: "owners", not the generic "system"); among those, the sections the
     previous answer gave last (they were the answer for the audience asked before), those of its documents
-    (the conversation's) first, then those naming more of the phrase's words. The others keep the search
-    order."""
+    (the conversation's) first, then those naming more of the phrase's words. Then the sections whose text
+    names the audience, then the others, each in the search order."""
     said = nouns(audience)
     if not said:
         return list(hits)
@@ -50,7 +73,9 @@ def audience_first(hits: Sequence[Hit], audience: str, previous: Sequence[Sectio
     def key(h: Hit) -> tuple[bool, bool, int, int, int]:
         heading = set(nouns(h.chunk.section))
         if head not in heading:
-            return (True, False, 0, 0, h.rank)
+            # Then the sections whose text names the audience ("System Operators shall log..."), before
+            # those that never do (the guideline already given, written for someone else).
+            return (True, head not in nouns(h.chunk.text), 0, 0, h.rank)
         doc = h.chunk.doc_id
         again = (doc, tuple(h.chunk.section_path)) in given
         return (False, again, home.index(doc) if doc in home else len(home), -len(every & heading), h.rank)
@@ -73,8 +98,12 @@ def document_switch(
     named = names(question)
     if not named or sections[0].doc_id in named:
         return None
-    own = [w for w in new_words if w not in _DOC_NOUNS and not set(tokenize(w)) <= name_terms]
-    return None if own else sections[0]
+    return None if own_topic(new_words, name_terms) else sections[0]
+
+
+def own_topic(new_words: Sequence[str], name_terms: frozenset[str]) -> list[str]:
+    """The words of a follow-up that bring a topic, not just name documents ("what does NIST say?")."""
+    return [w for w in new_words if w not in _DOC_NOUNS and not set(tokenize(w)) <= name_terms]
 
 
 def other_documents_dropped(resolved: str, question: str, doc_terms: frozenset[str]) -> str:
@@ -85,6 +114,12 @@ def other_documents_dropped(resolved: str, question: str, doc_terms: frozenset[s
         return resolved
     kept = [w for w in resolved.split() if not (set(tokenize(w)) & doc_terms) or set(tokenize(w)) <= own]
     return " ".join(kept)
+
+
+def document_words_dropped(text: str, terms: frozenset[str]) -> str:
+    """`text` without the words naming documents (`terms`, stemmed): once the search is kept to the
+    documents a follow-up names, their names ("NIST") would only match their front matter."""
+    return " ".join(w for w in text.split() if not set(tokenize(w)) & terms)
 
 
 def parts_of(ref: SectionRef, catalogue: Sequence[SectionRef]) -> list[SectionRef]:

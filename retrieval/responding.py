@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from retrieval.answer import abstain_answer
 from retrieval.bm25 import BM25Index
 from retrieval.composer import compose_answer
+from retrieval.control_followup import ControlFinding, control_answer
 from retrieval.search import SearchResult
 from saige.settings import Settings
 from saige.types import Answer, Document, FollowupPlan
@@ -46,6 +47,20 @@ class Responder:
             mode="extractive",
             resolved_query=resolved if resolved != question else None,
             followup=plan.kind if plan is not None and plan.kind != "new" else None,
+        )
+
+    def controls(self, question: str, resolved: str, result: SearchResult, finding: ControlFinding) -> Answer:
+        """The identifier and linked controls of the section a follow-up asks about (extractive)."""
+        composed = control_answer(finding, self.documents)
+        return Answer(
+            question=question,
+            answer=composed.text,
+            citations=composed.citations,
+            points=composed.points,
+            hits=result.hits,
+            mode="extractive",
+            resolved_query=resolved if resolved != question else None,
+            followup="control",
         )
 
     def abstain(self, question: str, resolved: str, result: SearchResult, provider: str, why: str) -> Answer:

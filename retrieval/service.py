@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from retrieval.answer import NOT_COVERED
 from retrieval.control_desk import ControlDesk, control_catalogue
+from retrieval.control_followup import ControlFinding, find_controls
 from retrieval.guard import screen_question
 from retrieval.planning import FollowupPlanner, Sections
 from retrieval.protocols import Embedder, Filter, VectorStore
@@ -271,7 +272,7 @@ class Saige:
         docs: Sequence[str] | None,
         stage: str | None,
         llm: str | None,
-    ) -> tuple[str, str, SearchResult, str | None, FollowupPlan]:
+    ) -> tuple[str, str, SearchResult, str | None, FollowupPlan, ControlFinding | None]:
         text = self._check_question(question)
         screened = screen_question(text)
         if screened.declined:
@@ -281,17 +282,27 @@ class Saige:
                 SearchResult(query=text, hits=[]),
                 DECLINED,
                 FollowupPlan(kind="new", query=text),
+                None,
             )
         plan = (
             self._plan(screened.query, history, llm)
             if history
             else FollowupPlan(kind="new", query=screened.query)
         )
+        finding = None
+        if plan.kind == "control" and plan.target is not None:
+            # The identifier and linked controls of the section the conversation is on.
+            named = [d for d in plan.docs if d != plan.target.doc_id and (not docs or d in docs)]
+            near = self._search(plan.query, k=None, docs=named, stage=None, mode="hybrid") if named else None
+            finding = find_controls(self, self.sections, plan.target, named, near.hits if near else ())
+        if finding is not None:
+            result = SearchResult(query=plan.query, hits=finding.hits, best_dense=1.0, best_fused=1.0)
+            return text, plan.query, result, None, plan, finding
         result = self._plan_result(plan, k=k, docs=docs, stage=stage, mode="hybrid")
         # A follow-up about a section already answered, or the same topic elsewhere, is in scope by then.
         grounded = plan.target is not None or (plan.kind == "analogous" and bool(result.hits))
         weak = None if grounded and plan.kind != "rewrite" else self.weak_evidence(result)
-        return text, plan.query, result, weak, plan
+        return text, plan.query, result, weak, plan, None
 
     def ask(
         self,
@@ -327,8 +338,10 @@ class Saige:
         """
         started = time.perf_counter()
         provider = self._provider(llm)
-        text, resolved, result, weak, plan = self._prepare(question, history, k, docs, stage, llm)
-        if weak is not None:
+        text, resolved, result, weak, plan, finding = self._prepare(question, history, k, docs, stage, llm)
+        if finding is not None:
+            answer = self.responder.controls(text, resolved, result, finding)
+        elif weak is not None:
             answer = self.responder.abstain(text, resolved, result, provider, weak)
         elif provider == "none" or plan.kind == "stage":
             answer = self.responder.extractive(text, resolved, result, plan)

@@ -320,13 +320,14 @@ class SectionRef(Record):
         return (self.doc_id, tuple(self.section_path))
 
 
-FollowupKind = Literal["new", "rewrite", "expand", "pick", "stage", "analogous"]
+FollowupKind = Literal["new", "rewrite", "expand", "pick", "stage", "analogous", "control"]
 
 
 class FollowupPlan(Record):
     """How a question relates to the conversation: a new question, a rewrite of a follow-up, more depth on
-    one section of the last answer ("expand", "pick"), the stage of that section, or the analogous guidance
-    in another stage or for another audience."""
+    one section of the last answer ("expand", "pick"), the stage of that section, the analogous guidance
+    in another stage or for another audience, or the identifier and linked controls of that section
+    ("control")."""
 
     kind: FollowupKind
     query: str = Field(description="What to search")
@@ -341,6 +342,10 @@ class FollowupPlan(Record):
     like: SectionRef | None = Field(
         default=None,
         description="The section whose counterpart in `stage` is sought (analogous, when nothing new is asked)",
+    )
+    docs: list[str] = Field(
+        default_factory=list,
+        description="The documents the follow-up names (one, or a family such as NIST's): answered from these",
     )
 
 
@@ -367,7 +372,7 @@ class Answer(Record):
     )
     followup: str | None = Field(
         default=None,
-        description="How a follow-up was resolved: expand, pick, stage, analogous, rewrite (None: not one)",
+        description="How a follow-up was resolved: expand, pick, stage, analogous, control, rewrite (None: not one)",
     )
 
     def as_turn(self) -> Turn:

@@ -118,3 +118,50 @@ def test_no_composition_defects_on_the_held_out_split(
     assert report.answers >= 150
     assert report.defects == [], report.defects[:5]
     assert report.action_share >= 0.85  # measured 0.889 (0.844 before issue 11)
+
+
+NIST_DOCS = {
+    "nist-ai-100-1-ai-rmf-1-0",
+    "nist-ai-600-1-genai-profile-2024",
+    "nist-sp-800-218a-genai-ssdf-profile-2024",
+    "nist-ai-100-2e2023-aml-taxonomy",
+}
+
+
+def test_an_audience_without_for_reaches_the_guideline_written_for_it(real_engine: Saige) -> None:
+    users = _follow(real_engine, "What does releasing AI responsibly involve?", "What about the users?")
+    assert users.followup == "analogous" and not users.abstained
+    assert users.hits[0].chunk.section == "Make it easy for users to do the right things"
+
+
+def test_a_family_of_documents_answers_from_all_of_them_and_says_which(real_engine: Saige) -> None:
+    answer = _follow(real_engine, "How do we secure our AI supply chain?", "And what about NIST?")
+    assert not answer.abstained
+    assert {h.chunk.doc_id for h in answer.hits} <= NIST_DOCS
+    assert "supply chain" in answer.hits[0].chunk.section.lower()
+    assert answer.answer.startswith("Of the 4 documents named (")
+
+
+def test_the_control_of_an_unnumbered_guideline_is_its_published_mapping(real_engine: Saige) -> None:
+    answer = _follow(
+        real_engine, "How do we secure our AI supply chain?", "Does that have a control identifier?"
+    )
+    assert answer.followup == "control" and not answer.abstained
+    assert answer.answer.startswith("**Secure development › Secure your supply chain** has no identifier")
+    mapped = next(line for line in answer.answer.splitlines() if "Principle 7" in line)
+    assert "published elsewhere: OWASP AI Exchange" in mapped
+    cited = {c.section for c in answer.citations}
+    assert "Principle 7: Secure your supply chain" in cited
+
+
+def test_a_matching_control_in_the_documents_named(real_engine: Saige) -> None:
+    answer = _follow(
+        real_engine,
+        "How should we protect model weights from unauthorised access?",
+        "Does NIST have a matching control?",
+    )
+    assert answer.followup == "control"
+    top = answer.hits[0].chunk
+    assert top.doc_id == "nist-sp-800-218a-genai-ssdf-profile-2024" and "(PS.1)" in top.section
+    assert "No published mapping links it to controls in" in answer.answer
+    assert all(c.doc_id in NIST_DOCS for c in answer.citations[1:])
