@@ -115,11 +115,20 @@ def prose_before_table(section: Section, controls: Sequence[Control]) -> str:
     patterns = [_id_pattern(c.control_id) for c in controls]
     offset = 0
     for line in section.text.split("\n"):
-        stripped = line.strip().lower()
-        if stripped in _TABLE_HEADERS or any(p.search(line) for p in patterns):
-            return section.text[:offset].rstrip()
+        if _is_header_cell(line) or any(p.search(line) for p in patterns):
+            # header cells just above the first matched line ("Provisions") are the table's, not prose
+            lines = section.text[:offset].rstrip().split("\n")
+            while lines and (_is_header_cell(lines[-1]) or not lines[-1].strip()):
+                lines.pop()
+            return "\n".join(lines).rstrip()
         offset += len(line) + 1
     return section.text
+
+
+def _is_header_cell(line: str) -> bool:
+    """A line that is one of the tables' header cells, singular or plural ("Provisions")."""
+    stripped = line.strip().lower()
+    return stripped in _TABLE_HEADERS or stripped.removesuffix("s") in _TABLE_HEADERS
 
 
 def split_table_sections(sections: Sequence[Section], controls: Sequence[Control]) -> list[RowPart]:

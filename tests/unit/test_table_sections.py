@@ -110,3 +110,15 @@ def test_a_row_without_its_id_in_any_section_goes_to_the_section_of_its_page() -
         ("Intro", "GV-9.9-001"),
         ("GOVERN 1.2", None),
     ]
+
+
+@pytest.mark.parametrize("header", ["Provisions", "Practice", "Provisions\nRelated threats /risks"])
+def test_header_cells_alone_above_the_rows_are_no_prose(header: str) -> None:
+    """A table whose header cells ("Provisions", plural too) come before its first row leaves no prose part:
+    a chunk reading only "Provisions" matched questions by its heading and had nothing to quote."""
+    text = header + "\n" + TABLE_TEXT.split("\n", 1)[1].replace("Action ID\n", "")
+    section = SECTION.model_copy(update={"text": text})
+    parts = split_table_sections([section], CONTROLS)
+    assert [p.control_id for p in parts] == ["GV-1.2-001", "GV-1.2-002"]
+    with_prose = SECTION.model_copy(update={"text": "Some prose.\n" + text})
+    assert split_table_sections([with_prose], CONTROLS)[0].section.text == "Some prose."
