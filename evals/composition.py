@@ -5,7 +5,9 @@ A key point is a defect when it is:
 - a table label or heading (no closing punctuation and mostly Title Case words, or Title Case items joined
   by semicolons; or the text of its own section heading),
 - a lead-in left dangling ("... such as:", "... include:" with nothing after it),
-- two sentences glued together (a lower-case word followed by a capitalised sentence opener).
+- two sentences glued together (a lower-case word followed by a capitalised sentence opener),
+- an entry of a table's references column ("Reference/Resource: NCSC Guidelines ...", "Informative
+  References: ..."): a pointer to other guidance, not a point of this one.
 
 For questions that ask what to do ("how ...", "what should we do"), the audit also reports the share of
 answers whose points include an action sentence (one that states an action, control or mitigation).
@@ -35,8 +37,11 @@ from saige.types import Answer
 if TYPE_CHECKING:
     from retrieval.service import Saige
 
-DefectKind = Literal["question", "label", "heading", "lead-in", "glued"]
+DefectKind = Literal["question", "label", "heading", "lead-in", "glued", "reference"]
 
+_REFERENCE_CELL = re.compile(
+    r"(?:[\w.() -]+\(continued\):\s*)?(?:informative\s+)?references?\b[^:]{0,20}:", re.I
+)
 _LEAD_IN_END = re.compile(
     r"(?::|\bsuch as|\binclud(?:e|es|ing)|\bthe following|\bas follows|\bfor example)\s*$", re.I
 )
@@ -102,6 +107,8 @@ def point_defect(point: str, headings: Sequence[str] = ()) -> DefectKind | None:
         return None
     if text.endswith("?"):
         return "question"
+    if _REFERENCE_CELL.match(text):
+        return "reference"
     if _LEAD_IN_END.search(text):
         return "lead-in"
     flat = text.lower().rstrip(" .:")

@@ -1,6 +1,7 @@
 """What kind of sentence or question a text is, for the extractive answerer: whether a question asks what to do
 or what something is, whether a sentence states an action or a definition, and why a sentence cannot be
-quoted as a key point (a question, a heading or table label, a lead-in without its items, two sentences glued).
+quoted as a key point (a question, a heading or table label, a lead-in without its items, two sentences glued,
+a table's references cell).
 Pure functions of text."""
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ _DEFINITION_SENTENCE = re.compile(
     r"|\boccurs?\s+when\b|\bis\s+called\b|\bknown\s+as\b",
     re.IGNORECASE,
 )
+# A table's references column, labelled in its row chunk ("Reference/Resource: ...", "Informative References:
+# ..."; ingest/table_sections.py row_text), possibly after a continued row's id: pointers, not points.
+_REFERENCE_LABEL = re.compile(r"(?:\S+ \(continued\): )?(?:Informative )?References?(?:/Resources?)?:", re.I)
 _DANGLING_END = re.compile(
     r"(?::|\bsuch as|\binclud(?:e|es|ing)|\bthe following|\bas follows|\bfor example)\s*$", re.I
 )
@@ -81,6 +85,8 @@ def not_a_point(sentence: str, headings: Sequence[str] = ()) -> str | None:
     flat = " ".join(sentence.split())
     if flat.endswith("?"):
         return "question"
+    if _REFERENCE_LABEL.match(flat):
+        return "reference"
     if _DANGLING_END.search(flat):
         return "lead-in"
     norm = normalize_heading(flat)

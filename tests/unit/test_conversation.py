@@ -182,6 +182,13 @@ def test_bad_history_files_are_one_line_errors(tmp_path: Path, content: str, mes
             "glued",
         ),
         ("You monitor and log inputs to your system to enable compliance obligations. [3]", None),
+        (
+            "Reference/Resource: NCSC Guidelines for Secure AI System Development, Secure your Infrastructure.",
+            "reference",
+        ),
+        ("Informative References: OWASP: LLM03, LLM06 PS.1.3: Protect all model weights.", "reference"),
+        ("6.1 (continued): Reference/Resource: OWASP AI Top 10 API Security Risks - 2023.", "reference"),
+        ("References to prior incidents help the review board decide. [2]", None),
     ],
 )
 def test_composition_defects(text: str, kind: str | None) -> None:
