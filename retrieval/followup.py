@@ -212,7 +212,11 @@ _META_WORDS = wordset(
 _STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
 # A question about the identifier or control of what was just given ("Is there a control id for that?",
 # "Does NIST have a matching control?"), and the words such a question may add.
-_CONTROL_QUESTION = wordset("control controls id ids identifier identifiers")
+# The kinds of numbered control whose name is not also an everyday word ("provision 5.3", "subcategory MAP
+# 4.2") count too: "What is the provision number?".
+_CONTROL_QUESTION = wordset(
+    "control controls id ids identifier identifiers provision provisions subcategory subcategories"
+)
 _LINK_WORDS = wordset(
     """
     matching match matches equivalent equivalents corresponding correspond corresponds counterpart counterparts

@@ -179,7 +179,9 @@ class FollowupPlanner:
         taken = {_key(h) for h in lead}
         hits = [*lead, *(h for h in found.hits if _key(h) not in taken)][:k]
         hits = [h.model_copy(update={"rank": i}) for i, h in enumerate(hits, 1)]
-        return replace(found, hits=hits)
+        # The evidence that the named documents hold this guidance is also how near their counterpart is to
+        # the section given: the follow-up's own query is a bag of topic words, which embeds poorly.
+        return replace(found, hits=hits, best_dense=max(found.best_dense, near.best_dense))
 
     def _targeted(
         self,

@@ -37,7 +37,12 @@ def _after(doc: str, section: str, question: str) -> list[Turn]:
 
 
 def test_questions_about_the_control_of_the_last_answer_are_planned_as_such() -> None:
-    for question in ("Is there a control id for that?", "Which control is that?", "What's its identifier?"):
+    for question in (
+        "Is there a control id for that?",
+        "Which control is that?",
+        "What's its identifier?",
+        "What is the provision number?",
+    ):
         plan = plan_followup(question, WEIGHTS, CATALOGUE)
         assert plan.kind == "control" and plan.target == PROTECT, question
     # A topic of its own, or an identifier, is a question of its own.

@@ -5,6 +5,7 @@ names, and says which one answered."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from retrieval.composer import compose_answer
 from retrieval.followup import plan_followup
@@ -122,6 +123,30 @@ def test_the_named_documents_are_the_only_ones_searched() -> None:
     found = planner.result(plan, k=5, docs=None, stage=None, mode="hybrid")
     assert all(sorted(call or []) == [ML_PRINCIPLES, NIST_RMF] for call in search.calls)
     assert found.hits and {h.chunk.doc_id for h in found.hits} <= {ML_PRINCIPLES, NIST_RMF}
+
+
+class _DenseRecorder(_Recorder):
+    """A search whose keyword query finds only weak passages, while the dense counterpart search (the section
+    given, in the named documents) finds a near one."""
+
+    def __call__(
+        self, query: str, *, k: int | None, docs: Sequence[str] | None, stage: str | None, mode: str
+    ) -> SearchResult:
+        found = super().__call__(query, k=k, docs=docs, stage=stage, mode=mode)
+        return replace(found, best_dense=0.62 if mode == "dense" else 0.2)
+
+
+def test_the_named_documents_evidence_is_how_near_their_counterpart_is() -> None:
+    """The follow-up's own query is a bag of topic words; the evidence that the named documents hold the
+    guidance is also the similarity of their counterpart to the section given."""
+    chunks = tiny_chunks()
+    hits = [Hit(chunk=c, rank=i, score=1.0) for i, c in enumerate(chunks, 1)]
+    planner = FollowupPlanner(
+        chunks, {d.id: d for d in tiny_documents()}, frozenset(), _DenseRecorder(hits), Sections(chunks)
+    )
+    like = SectionRef(doc_id=GUIDELINES, section=chunks[0].section, section_path=chunks[0].section_path)
+    plan = FollowupPlan(kind="rewrite", query="staff awareness", like=like, docs=[ML_PRINCIPLES, NIST_RMF])
+    assert planner.result(plan, k=5, docs=None, stage=None, mode="hybrid").best_dense == 0.62
 
 
 def test_the_lead_says_which_of_the_named_documents_answered() -> None:
