@@ -217,11 +217,18 @@ _STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
 _CONTROL_QUESTION = wordset(
     "control controls id ids identifier identifiers provision provisions subcategory subcategories"
 )
+# With an identifier word ("task ID", "action id", "practice number"), the names of the numbered kinds of control
+# are part of the question about the control, not a topic of their own.
+_ID_WORDS = wordset("id ids identifier identifiers number numbers numbered")
+_KIND_WORDS = wordset(
+    "task tasks action actions practice practices principle principles category categories function functions "
+    "statement statements guideline guidelines"
+)
 _LINK_WORDS = wordset(
     """
     matching match matches equivalent equivalents corresponding correspond corresponds counterpart counterparts
     mapped mapping mappings map maps linked link links related similar same number numbered exist exists
-    covers cover has have
+    covers cover has have anywhere elsewhere somewhere
     """
 )
 # A request for more of the same, even without "it/that" ("Elaborate.", "Tell me more.", "More detail please.").
@@ -347,7 +354,8 @@ def plan_followup(
     # "Which control is that?", "What's its identifier?", "Does NIST have a matching control?": the
     # section's own identifier and the controls linked to it (in the documents named, if any).
     asks_control = bool(said & _CONTROL_QUESTION) and not asks_stage
-    linked_only = [w for w in new_words if w not in _CONTROL_QUESTION and w not in _LINK_WORDS]
+    kinds = _KIND_WORDS if said & _ID_WORDS else frozenset()
+    linked_only = [w for w in new_words if w not in _CONTROL_QUESTION | _LINK_WORDS | kinds]
     if short and asks_control and target is not None and not own_topic(linked_only, name_terms | doc_terms):
         named = sorted(names(question)) if names is not None else []
         return FollowupPlan(

@@ -42,6 +42,9 @@ def test_questions_about_the_control_of_the_last_answer_are_planned_as_such() ->
         "Which control is that?",
         "What's its identifier?",
         "What is the provision number?",
+        "What's the task ID?",
+        "Is there an action ID for that?",
+        "Is that a numbered control anywhere?",
     ):
         plan = plan_followup(question, WEIGHTS, CATALOGUE)
         assert plan.kind == "control" and plan.target == PROTECT, question
