@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 
 from retrieval.tokenize import STOP_WORDS, tokenize, wordset
 from saige.types import Hit, SectionRef, normalize_heading
@@ -103,7 +104,13 @@ def document_switch(
 
 def own_topic(new_words: Sequence[str], name_terms: frozenset[str]) -> list[str]:
     """The words of a follow-up that bring a topic, not just name documents ("what does NIST say?")."""
-    return [w for w in new_words if w not in _DOC_NOUNS and not set(tokenize(w)) <= name_terms]
+    return [w for w in new_words if not set(tokenize(w)) <= _doc_noun_stems() | name_terms]
+
+
+@cache
+def _doc_noun_stems() -> frozenset[str]:
+    """The stems of the words that only say "a document" (so "publications" is one, like "publication")."""
+    return frozenset(t for w in _DOC_NOUNS for t in tokenize(w))
 
 
 def other_documents_dropped(resolved: str, question: str, doc_terms: frozenset[str]) -> str:

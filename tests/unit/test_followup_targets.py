@@ -69,7 +69,11 @@ NAME_TERMS = frozenset({"nist", "ml", "principl"})
 
 def test_a_follow_up_naming_a_family_of_documents_keeps_the_topic_and_names_them_all() -> None:
     history = structured("How do we secure our AI supply chain?", SUPPLY)
-    for question in ("And NIST?", "What does the NIST framework say about that?"):
+    for question in (
+        "And NIST?",
+        "What does the NIST framework say about that?",
+        "What do the NIST publications say?",  # a plural document noun is no topic either
+    ):
         plan = plan_followup(question, history, CATALOGUE, names=_names, name_terms=NAME_TERMS)
         assert plan.like == SUPPLY, question
         assert plan.docs == sorted(_names("nist")), question
