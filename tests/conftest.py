@@ -8,11 +8,15 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from saige.settings import Settings
 from saige.types import ParsedDocument
+
+if TYPE_CHECKING:
+    from retrieval.index import IndexPointer
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
@@ -102,6 +106,22 @@ class HashEmbedder:
             vec[0] = 1.0
             return vec
         return [v / norm for v in vec]
+
+
+def new_pointer(settings: Settings, embedder: HashEmbedder, chunks: int) -> IndexPointer:
+    """A new build's pointer for `chunks` chunks embedded by `embedder` (a fixed time and fingerprint)."""
+    from retrieval.index import IndexPointer, build_name, new_build_id
+
+    build_id = new_build_id()
+    return IndexPointer(
+        collection=build_name(settings, build_id),
+        build_id=build_id,
+        built_at="2026-12-02T12:00:00+00:00",
+        chunks=chunks,
+        model=embedder.name,
+        dimension=embedder.dimension,
+        fingerprint="f" * 64,
+    )
 
 
 @pytest.fixture

@@ -13,17 +13,15 @@ from ingest.pipeline import ingest
 from retrieval.build_records import BuildRecords, load_records, records_path
 from retrieval.index import (
     IndexPointer,
-    build_name,
     connect,
     current_pointer,
     discard_index,
-    new_build_id,
     open_current_store,
     write_build,
 )
 from retrieval.store import ChromaStore
 from saige.settings import Settings
-from tests.conftest import HashEmbedder
+from tests.conftest import HashEmbedder, new_pointer
 from tests.control_fixtures import chunk_for, sample_controls
 from tests.pipeline_corpus import TestCorpus
 
@@ -57,16 +55,7 @@ def _build_with_controls(tmp_path: Path) -> tuple[Settings, IndexPointer]:
     controls = sample_controls()
     chunks = [chunk_for(c, i) for i, c in enumerate(controls)]
     emb = HashEmbedder()
-    build_id = new_build_id()
-    pointer = IndexPointer(
-        collection=build_name(settings, build_id),
-        build_id=build_id,
-        built_at="2026-12-02T12:00:00+00:00",
-        chunks=len(chunks),
-        model=emb.name,
-        dimension=emb.dimension,
-        fingerprint="f" * 64,
-    )
+    pointer = new_pointer(settings, emb, len(chunks))
     write_build(
         connect(settings, create=True),
         settings,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from evals.composition import audit, is_how_question, point_defect
-from evals.conversations import DEFAULT_CONVERSATIONS, Conversation, load_conversations
+from evals.conversations import DEFAULT_CONVERSATIONS, Conversation, Kind, load_conversations
 from evals.split import split_of
 from retrieval.sentence_kinds import not_a_point, question_intent
 from retrieval.service import Saige
@@ -241,18 +242,7 @@ def test_conversation_file_is_valid_and_split_by_the_rule() -> None:
     assert len(conversations) >= 40
     assert all(c.split == split_of(c.id) for c in conversations)
     assert all(2 <= len(c.turns) <= 4 for c in conversations)
-    kinds = {c.kind for c in conversations}
-    assert kinds == {
-        "expand",
-        "nth",
-        "stage",
-        "analogous-stage",
-        "analogous-audience",
-        "other-document",
-        "document-family",
-        "identifier",
-        "after-failure",
-    }
+    assert {c.kind for c in conversations} == set(get_args(Kind))  # every kind of follow-up is covered
     assert any(not t.answerable for c in conversations for t in c.turns[:-1])  # a turn that fails first
     with pytest.raises(ValueError, match="split"):
         Conversation.model_validate(

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from retrieval.hubness import dehub, mean_density, neighbourhood_density, with_density
-from retrieval.index import IndexPointer, build_name, connect, new_build_id, open_current_store, write_build
+from retrieval.index import connect, open_current_store, write_build
 from retrieval.protocols import VectorStore
 from retrieval.search import SearchEngine
 from retrieval.store import ChromaStore, MemoryStore, make_chroma_client
 from saige.settings import Settings
 from saige.types import Chunk, Document
-from tests.conftest import HashEmbedder
+from tests.conftest import HashEmbedder, new_pointer
 
 
 def _chunk(i: int, section: str, density: float | None = None) -> Chunk:
@@ -86,16 +86,7 @@ def test_the_build_saves_each_chunks_density(tmp_path: Path) -> None:
     emb = HashEmbedder()
     chunks = [_chunk(i, f"Section {i}") for i in range(6)]
     vectors = emb.embed([c.embed_text for c in chunks])
-    build_id = new_build_id()
-    pointer = IndexPointer(
-        collection=build_name(settings, build_id),
-        build_id=build_id,
-        built_at="2026-12-02T12:00:00+00:00",
-        chunks=len(chunks),
-        model=emb.name,
-        dimension=emb.dimension,
-        fingerprint="f" * 64,
-    )
+    pointer = new_pointer(settings, emb, len(chunks))
     write_build(connect(settings, create=True), settings, chunks, vectors, pointer)
     stored = {c.chunk_id: c.density for c in open_current_store(settings, emb).chunks()}
     expected = dict(zip([c.chunk_id for c in chunks], neighbourhood_density(vectors), strict=True))
