@@ -236,7 +236,7 @@ class FollowupPlanner:
             named = [h for h in self._addressed(plan, docs, stage_name) if keep(h)]
             taken = {_key(h) for h in hits}
             hits = [*hits, *(h for h in named if _key(h) not in taken)]
-            hits = audience_first(hits, plan.audience, plan.previous)
+            hits = audience_first(hits, plan.audience, plan.previous, self._staged_docs)
         if plan.like is not None and plan.stage is not None:
             near = [h for h in self._counterparts(plan.like, plan.stage, k + len(excluded), docs) if keep(h)]
             taken = {_key(h) for h in near}

@@ -58,12 +58,19 @@ def names_audience(phrase: str) -> bool:
     return head is not None and head in ROLE_NOUNS
 
 
-def audience_first(hits: Sequence[Hit], audience: str, previous: Sequence[SectionRef] = ()) -> list[Hit]:
+def audience_first(
+    hits: Sequence[Hit],
+    audience: str,
+    previous: Sequence[SectionRef] = (),
+    staged: frozenset[str] = frozenset(),
+) -> list[Hit]:
     """For another audience ("for system owners"): the sections whose heading names it first, judged by the
     phrase's head noun (its last word: "owners", not the generic "system"); among those, the sections the
     previous answer gave last (they were the answer for the audience asked before), those of its documents
     (the conversation's) first, then those naming more of the phrase's words. Then the sections whose text
-    names the audience, then the others, each in the search order."""
+    names the audience (in a document that sorts its guidance into stages, `staged`, its guidelines before
+    its unstaged front matter: "Who should read this document?" lists audiences, it gives them no guidance),
+    then the others, each in the search order."""
     said = nouns(audience)
     if not said:
         return list(hits)
@@ -76,7 +83,8 @@ def audience_first(hits: Sequence[Hit], audience: str, previous: Sequence[Sectio
         if head not in heading:
             # Then the sections whose text names the audience ("System Operators shall log..."), before
             # those that never do (the guideline already given, written for someone else).
-            return (True, head not in nouns(h.chunk.text), 0, 0, h.rank)
+            front = int(h.chunk.doc_id in staged and h.chunk.stage is None)
+            return (True, head not in nouns(h.chunk.text), front, 0, h.rank)
         doc = h.chunk.doc_id
         again = (doc, tuple(h.chunk.section_path)) in given
         return (False, again, home.index(doc) if doc in home else len(home), -len(every & heading), h.rank)

@@ -56,6 +56,19 @@ def test_for_an_audience_no_heading_names_the_sections_whose_text_does_come_firs
     assert [h.chunk.section for h in ordered] == ["Log activity", "Monitor your system's behaviour"]
 
 
+def test_in_a_staged_document_its_guidelines_come_before_its_front_matter() -> None:
+    """ "Who should read this document?" names data scientists in its text but gives them no guidance: in a
+    document that sorts its guidance into stages, a staged guideline naming them comes first."""
+    readers = _hit(GUIDELINES, ["Who should read this document?"], "For data scientists and developers.", 1)
+    readers.chunk.stage = None
+    guideline = _hit(GUIDELINES, ["Raise staff awareness"], "Data scientists learn about threats.", 2)
+    guideline.chunk.stage = "Secure design"
+    hits = [readers, guideline]
+    assert audience_first(hits, "data scientists") == hits  # without knowing the document is staged
+    ordered = audience_first(hits, "data scientists", staged=frozenset({GUIDELINES}))
+    assert [h.chunk.section for h in ordered] == ["Raise staff awareness", "Who should read this document?"]
+
+
 def _names(text: str) -> frozenset[str]:
     """NIST names two documents here, the ML principles one."""
     low = text.lower()
