@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from saige.types import Chunk, Control, ControlField
+
+if TYPE_CHECKING:
+    from retrieval.service import Saige
+    from saige.settings import Settings
 
 GUIDE = "ncsc-cisa-secure-ai-guidelines-2023"
 RMF = "nist-ai-100-1-ai-rmf-1-0"
@@ -160,3 +167,21 @@ def chunk_for(control: Control, order: int, text: str | None = None) -> Chunk:
         section_order=order,
         page_start=control.page_start,
     )
+
+
+def controls_engine(
+    settings: Settings, controls: Sequence[Control] | None = None, extra: Sequence[Chunk] = ()
+) -> Saige:
+    """The Saige facade over an in-memory store: one chunk per control (the sample catalogue unless given),
+    then the `extra` chunks, and the catalogue itself, all embedded by the hashed fake."""
+    from retrieval.service import Saige
+    from retrieval.store import MemoryStore
+    from tests.conftest import HashEmbedder
+
+    controls = list(controls) if controls is not None else sample_controls()
+    emb = HashEmbedder()
+    store = MemoryStore()
+    chunks = [*(chunk_for(c, i) for i, c in enumerate(controls)), *extra]
+    store.add(chunks, emb.embed([c.embed_text for c in chunks]))
+    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
+    return Saige(settings, emb, store)

@@ -10,22 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from retrieval.service import Saige
-from retrieval.store import MemoryStore
 from saige.cli import app
 from saige.settings import Settings
-from tests.conftest import HashEmbedder
-from tests.control_fixtures import DSIT, GAI, MLP, RMF, SSDF, chunk_for, sample_controls
+from tests.control_fixtures import DSIT, GAI, MLP, RMF, SSDF, controls_engine, sample_controls
 
 
 @pytest.fixture
 def engine(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Saige:
-    emb = HashEmbedder()
-    store = MemoryStore()
-    controls = sample_controls()
-    chunks = [chunk_for(c, i) for i, c in enumerate(controls)]
-    store.add(chunks, emb.embed([c.embed_text for c in chunks]))
-    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
-    built = Saige(settings, emb, store)
+    built = controls_engine(settings)
     monkeypatch.setattr(Saige, "from_settings", classmethod(lambda cls, s, **kw: built))
     return built
 
@@ -120,15 +112,9 @@ def test_a_prefixed_id_reprinted_by_another_document_is_one_control(settings: Se
     subcategory, not an ambiguous id; a bare number printed by two documents stays ambiguous."""
     from saige.errors import SaigeError
 
-    emb = HashEmbedder()
-    store = MemoryStore()
     rmf = next(c for c in sample_controls() if c.key == f"{RMF}::GOVERN 1.2")
     reprint = rmf.model_copy(update={"doc_id": GAI, "parent_id": None})
-    controls = [*sample_controls(), reprint]
-    chunks = [chunk_for(c, i) for i, c in enumerate(controls)]
-    store.add(chunks, emb.embed([c.embed_text for c in chunks]))
-    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
-    engine = Saige(settings, emb, store)
+    engine = controls_engine(settings, [*sample_controls(), reprint])
     assert engine.control("Govern 1.2").key == f"{RMF}::GOVERN 1.2"
     assert engine.control("GOVERN 1.2", GAI).key == f"{GAI}::GOVERN 1.2"
     with pytest.raises(SaigeError, match="several documents"):

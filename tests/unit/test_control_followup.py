@@ -9,23 +9,15 @@ import pytest
 
 from retrieval.followup import plan_followup
 from retrieval.service import Saige
-from retrieval.store import MemoryStore
 from saige.settings import Settings
 from saige.types import AnswerPoint, Turn
-from tests.conftest import HashEmbedder
-from tests.control_fixtures import DSIT, GAI, GUIDE, RMF, SSDF, chunk_for, sample_controls
+from tests.control_fixtures import DSIT, GAI, GUIDE, RMF, SSDF, chunk_for, controls_engine, sample_controls
 from tests.unit.test_followup_plans import CATALOGUE, PROTECT, WEIGHTS
 
 
 @pytest.fixture
 def engine(settings: Settings) -> Saige:
-    emb = HashEmbedder()
-    store = MemoryStore()
-    controls = sample_controls()
-    chunks = [chunk_for(c, i) for i, c in enumerate(controls)]
-    store.add(chunks, emb.embed([c.embed_text for c in chunks]))
-    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
-    return Saige(settings, emb, store)
+    return controls_engine(settings)
 
 
 def _after(doc: str, section: str, question: str) -> list[Turn]:
@@ -112,19 +104,13 @@ def test_a_failed_turn_before_does_not_poison_the_control_question(engine: Saige
 
 
 def test_a_section_without_a_control_is_compared_as_it_is(settings: Settings) -> None:
-    emb = HashEmbedder()
-    store = MemoryStore()
-    controls = sample_controls()
     asd = "asd-engaging-with-ai-2024"
     logging = chunk_for(
-        controls[0], 99, "Log and monitor the AI system to detect security incidents."
+        sample_controls()[0], 99, "Log and monitor the AI system to detect security incidents."
     ).model_copy(
         update={"doc_id": asd, "section": "Logging", "section_path": ["Logging"], "chunk_id": "asd-1"}
     )
-    chunks = [chunk_for(c, i) for i, c in enumerate(controls)] + [logging]
-    store.add(chunks, emb.embed([c.embed_text for c in chunks]))
-    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
-    engine = Saige(settings, emb, store)
+    engine = controls_engine(settings, extra=[logging])
     answer = engine.ask(
         "Which control is that?", history=_after(asd, "Logging", "Should we log our AI system?")
     )

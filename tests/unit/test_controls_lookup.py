@@ -9,11 +9,20 @@ from retrieval.controls import ControlCatalogue
 from retrieval.crosswalk import load_owasp, rmf_references
 from retrieval.identifiers import IdKey
 from retrieval.service import Saige
-from retrieval.store import MemoryStore
 from saige.errors import SaigeError
 from saige.settings import Settings
-from tests.conftest import HashEmbedder
-from tests.control_fixtures import DOC_RANK, DSIT, GAI, GUIDE, MLP, RMF, SSDF, chunk_for, sample_controls
+from tests.control_fixtures import (
+    DOC_RANK,
+    DSIT,
+    GAI,
+    GUIDE,
+    MLP,
+    RMF,
+    SSDF,
+    chunk_for,
+    controls_engine,
+    sample_controls,
+)
 
 
 @pytest.fixture
@@ -23,12 +32,8 @@ def catalogue() -> ControlCatalogue:
 
 @pytest.fixture
 def engine(settings: Settings) -> Saige:
-    emb = HashEmbedder()
-    store = MemoryStore()
-    controls = sample_controls()
-    chunks = [chunk_for(c, i) for i, c in enumerate(controls)]
     # prose that mentions many ids but holds none of them (it must not win an identifier lookup)
-    filler = chunks[0].model_copy(
+    filler = chunk_for(sample_controls()[0], 0).model_copy(
         update={
             "chunk_id": "prose",
             "doc_id": GAI,
@@ -38,10 +43,7 @@ def engine(settings: Settings) -> Saige:
             "section_order": 900,
         }
     )
-    chunks.append(filler)
-    store.add(chunks, emb.embed([c.embed_text for c in chunks]))
-    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
-    return Saige(settings, emb, store)
+    return controls_engine(settings, extra=[filler])
 
 
 def test_find_in_any_spelling(catalogue: ControlCatalogue) -> None:

@@ -18,12 +18,9 @@ from evals.identifiers import (
     score,
 )
 from evals.split import split_of
-from retrieval.service import Saige
-from retrieval.store import MemoryStore
 from saige.errors import SaigeError
 from saige.settings import Settings
-from tests.conftest import HashEmbedder
-from tests.control_fixtures import DSIT, GAI, MLP, RMF, chunk_for, sample_controls
+from tests.control_fixtures import DSIT, GAI, MLP, RMF, chunk_for, controls_engine, sample_controls
 
 
 def _q(qid: str, question: str, docs: list[str], ids: list[str]) -> IdentifierQuestion:
@@ -92,13 +89,7 @@ def test_scores_count_top1_and_top3() -> None:
 
 
 def test_run_over_the_fixture_engine(settings: Settings) -> None:
-    emb = HashEmbedder()
-    store = MemoryStore()
-    controls = sample_controls()
-    chunks = [chunk_for(c, i) for i, c in enumerate(controls)]
-    store.add(chunks, emb.embed([c.embed_text for c in chunks]))
-    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
-    engine = Saige(settings, emb, store)
+    engine = controls_engine(settings)
     questions = [
         _q("a1", "What does action GV 1.2 002 recommend?", [GAI], ["GV-1.2-002"]),
         _q("a2", "MAP4.2", [RMF], ["MAP 4.2"]),

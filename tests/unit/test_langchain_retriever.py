@@ -12,37 +12,27 @@ from langchain_core.runnables import RunnableLambda
 
 from retrieval.langchain_retriever import SaigeRetriever
 from retrieval.service import Saige
-from retrieval.store import MemoryStore
 from saige.settings import Settings
 from saige.types import Chunk
-from tests.conftest import HashEmbedder
-from tests.control_fixtures import GAI, GUIDE, chunk_for, sample_controls
+from tests.control_fixtures import GAI, GUIDE, controls_engine
 
 
 @pytest.fixture
 def engine(settings: Settings) -> Saige:
-    emb = HashEmbedder()
-    store = MemoryStore()
-    controls = sample_controls()
-    chunks = [chunk_for(c, i) for i, c in enumerate(controls)]
-    chunks.append(
-        Chunk(
-            chunk_id="guide-weights",
-            doc_id=GUIDE,
-            doc_title="Guidelines for secure AI system development",
-            section="Protect your model continuously",
-            section_path=["3. Secure deployment", "Protect your model continuously"],
-            stage="Secure deployment",
-            page_start=14,
-            page_end=15,
-            pdf_page_start=14,
-            text="Protect model weights: compute and share cryptographic hashes of model files and weights.",
-            section_order=500,
-        )
+    guide = Chunk(
+        chunk_id="guide-weights",
+        doc_id=GUIDE,
+        doc_title="Guidelines for secure AI system development",
+        section="Protect your model continuously",
+        section_path=["3. Secure deployment", "Protect your model continuously"],
+        stage="Secure deployment",
+        page_start=14,
+        page_end=15,
+        pdf_page_start=14,
+        text="Protect model weights: compute and share cryptographic hashes of model files and weights.",
+        section_order=500,
     )
-    store.add(chunks, emb.embed([c.embed_text for c in chunks]))
-    store.add_controls(controls, emb.embed([f"{c.title} {c.statement}" for c in controls]))
-    return Saige(settings, emb, store)
+    return controls_engine(settings, extra=[guide])
 
 
 def test_is_a_langchain_retriever_returning_the_search_hits_as_documents(engine: Saige) -> None:
