@@ -45,7 +45,7 @@ class Responder:
             points=composed.points,
             hits=result.hits,
             mode="extractive",
-            resolved_query=resolved if resolved != question else None,
+            resolved_query=_rewritten(question, resolved),
             followup=plan.kind if plan is not None and plan.kind != "new" else None,
         )
 
@@ -59,7 +59,7 @@ class Responder:
             points=composed.points,
             hits=result.hits,
             mode="extractive",
-            resolved_query=resolved if resolved != question else None,
+            resolved_query=_rewritten(question, resolved),
             followup="control",
         )
 
@@ -72,7 +72,7 @@ class Responder:
             citations=[],
             hits=result.hits,
             mode="llm" if provider != "none" else "extractive",
-            resolved_query=resolved if resolved != question else None,
+            resolved_query=_rewritten(question, resolved),
             declined=why == DECLINED,
         )
 
@@ -103,7 +103,7 @@ class Responder:
             citations=checked.citations,
             hits=result.hits,
             mode="llm",
-            resolved_query=resolved if resolved != question else None,
+            resolved_query=_rewritten(question, resolved),
             warnings=checked.warnings,
         )
         if not checked.citations and not checked.abstained:
@@ -141,3 +141,8 @@ class QueryLog:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _rewritten(question: str, resolved: str) -> str | None:
+    """The query a follow-up was resolved to, when it differs from the question as asked."""
+    return resolved if resolved != question else None
