@@ -18,6 +18,8 @@ class BM25Index:
     """Built once per engine from `store.chunks()`. Scores every chunk; filters apply before ranking."""
 
     def __init__(self, chunks: Sequence[Chunk], *, k1: float = 1.2, b: float = 0.75) -> None:
+        """`k1`: how fast a term's repeats stop adding to the score; `b`: how much a long chunk is
+        discounted (0: not at all, 1: in full proportion to its length)."""
         from rank_bm25 import BM25Okapi
 
         self.chunks: list[Chunk] = list(chunks)
@@ -27,6 +29,23 @@ class BM25Index:
         self._bm25 = BM25Okapi(self._tokens, k1=k1, b=b) if self.vocabulary else None
         self._last: tuple[tuple[str, ...], Sequence[float], list[int]] | None = None
         self._df: dict[str, int] | None = None
+        self._params = (k1, b)
+
+    @property
+    def params(self) -> tuple[float, float]:
+        """(k1, b) the index scores with."""
+        return self._params
+
+    def set_params(self, k1: float, b: float) -> None:
+        """Score with other k1 and b from now on. Both are read at query time, so nothing is rebuilt; the
+        last query's scores are forgotten."""
+        if (k1, b) == self._params:
+            return
+        self._params = (k1, b)
+        self._last = None
+        if self._bm25 is not None:
+            self._bm25.k1 = k1
+            self._bm25.b = b
 
     def __len__(self) -> int:
         return len(self.chunks)

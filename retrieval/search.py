@@ -90,7 +90,7 @@ class SearchEngine:
         self.settings = settings
         self.documents = {d.id: d for d in documents}
         self.chunks: list[Chunk] = list(chunks) if chunks is not None else store.chunks()
-        self.bm25 = BM25Index(self.chunks)
+        self.bm25 = BM25Index(self.chunks, k1=settings.bm25_k1, b=settings.bm25_b)
         self.namer = DocumentNamer(documents)
         max_priority = max((d.priority for d in documents), default=0)
         self._priority = {
@@ -144,6 +144,7 @@ class SearchEngine:
         dense_hits: list[tuple[Chunk, float]] = []
         vector: list[float] = []
         if mode != "dense":
+            self.bm25.set_params(s.bm25_k1, s.bm25_b)  # the settings may have been swapped (evals/tune.py)
             bm25_hits = self.bm25.search(terms, n, flt)
         if mode != "bm25":
             vector = self.embed_query(dense_query or query)

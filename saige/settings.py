@@ -87,6 +87,17 @@ class Settings(BaseSettings):
     bm25_weight: float = Field(
         default=tuned.BM25_WEIGHT, ge=0, description="Weight of the BM25 ranking in fusion."
     )
+    bm25_k1: float = Field(
+        default=tuned.BM25_K1,
+        gt=0,
+        description="BM25's k1: how fast repeats of a question's term in a passage stop raising its score.",
+    )
+    bm25_b: float = Field(
+        default=tuned.BM25_B,
+        ge=0,
+        le=1,
+        description="BM25's b: how much a long passage's score is discounted for its length (0: not at all).",
+    )
     dense_weight: float = Field(
         default=tuned.DENSE_WEIGHT, ge=0, description="Weight of the dense ranking in fusion."
     )

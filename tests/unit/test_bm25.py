@@ -1,7 +1,10 @@
 import itertools
 
+import pytest
+
 from retrieval.bm25 import BM25Index, chunk_tokens
 from retrieval.protocols import Filter
+from saige.types import Chunk
 from tests.fakes import GUIDELINES, ML_PRINCIPLES, tiny_chunks
 
 
@@ -66,3 +69,34 @@ def test_a_search_repeated_within_some_documents_scores_the_corpus_once() -> Non
     index.search("incident response", 5)
     assert len(calls) == 2  # another query is scored afresh
     assert index.search("supply chain suppliers", 5) == everywhere
+
+
+def _two_lengths() -> list[Chunk]:
+    """One term once in a short chunk and once in a long one: only length normalisation tells them apart."""
+    filler = " ".join(f"word{i}" for i in range(60))
+    texts = {
+        "short": "Data poisoning corrupts training.",
+        "long": f"Data poisoning corrupts training. {filler}",
+        "others": "Monitor inputs.",  # a term in every chunk would have no weight
+    }
+    return [
+        Chunk(chunk_id=name, doc_id="d", doc_title="D", section=name, section_path=[name], text=text)
+        for name, text in texts.items()
+    ]
+
+
+def test_b_sets_how_much_a_long_chunk_is_discounted() -> None:
+    discounted = dict((c.chunk_id, s) for c, s in BM25Index(_two_lengths(), b=0.75).search("poisoning", 3))
+    assert discounted["short"] > discounted["long"]
+    flat = dict((c.chunk_id, s) for c, s in BM25Index(_two_lengths(), b=0.0).search("poisoning", 3))
+    assert flat["short"] == pytest.approx(flat["long"])
+
+
+def test_set_params_rescores_as_a_new_index_would() -> None:
+    index = BM25Index(tiny_chunks())
+    before = index.search("supply chain suppliers", 5)
+    index.set_params(0.6, 0.3)
+    assert index.params == (0.6, 0.3)
+    after = index.search("supply chain suppliers", 5)  # the last query's cached scores are not reused
+    assert after == BM25Index(tiny_chunks(), k1=0.6, b=0.3).search("supply chain suppliers", 5)
+    assert [s for _, s in after] != [s for _, s in before]

@@ -215,3 +215,14 @@ def test_a_name_most_passages_contain_is_vocabulary_not_an_entity(engine: Search
     assert engine.bm25.document_share("ai") >= COMMON_TERM_SHARE > engine.bm25.document_share("gdpr")
     result = engine.search(question, k=3)
     assert "gdpr" in result.entities and "ai" not in result.entities
+
+
+def test_bm25_scores_with_the_settings_k1_and_b(engine: SearchEngine) -> None:
+    query = "supply chain suppliers third-party components"
+    default = engine.search(query, k=5, mode="bm25").hits
+    assert engine.bm25.params == (engine.settings.bm25_k1, engine.settings.bm25_b)
+    # the tuner swaps the settings of a built engine (evals/tune.py use_settings): the index follows them
+    engine.settings = engine.settings.model_copy(update={"bm25_k1": 0.6, "bm25_b": 0.0})
+    flat = engine.search(query, k=5, mode="bm25").hits
+    assert engine.bm25.params == (0.6, 0.0)
+    assert [h.bm25_score for h in flat] != [h.bm25_score for h in default]
