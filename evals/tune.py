@@ -15,11 +15,13 @@ What is tuned, and on what (dev questions of every `evals/questions*.jsonl`; `te
   Deterministic: the same index and questions give the same values (Chroma's approximate dense search was
   seen to return a different neighbour for a few questions under another PYTHONHASHSEED; run with
   PYTHONHASHSEED=0 to compare runs exactly).
-- Abstention (`Saige.ask`): abstain_dense, abstain_fused, abstain_entity_coverage. Every dev question is asked
-  once with the ranking values chosen above and the evidence test switched off; the signals the test reads
-  (best dense similarity, best fused score, entity coverage) are recorded, and every combination of the three
-  grids is scored on them. Objective: abstention recall minus false abstention (Youden's J); ties keep the
-  committed values, or else the first (lowest) values in grid order.
+- Abstention (`Saige.ask`): abstain_dense, abstain_fused, abstain_entity_coverage, abstain_term_coverage.
+  Every dev question is asked once with the ranking values chosen above and the evidence test switched off;
+  the signals the test reads (best dense similarity, best fused score, entity coverage, term coverage) are
+  recorded, and every combination of the four grids is scored on them. Objective: abstention recall minus
+  false abstention (Youden's J); ties keep the committed values, or else the first (lowest) values in grid
+  order. Dev is indifferent to abstain_term_coverage (no answerable dev question has a weak embedding): its
+  committed 1.0, every term of the question in one passage, is a structural choice that a tie keeps.
 
 It prints every chosen value with its dev score, and `--write` rewrites `saige/tuned.py`, the module the
 settings take their defaults from.
@@ -68,6 +70,7 @@ ABSTENTION_GRID: dict[str, tuple[float, ...]] = {
     "abstain_dense": (0.25, 0.275, 0.3, 0.325, 0.35, 0.375, 0.4, 0.425, 0.45),
     "abstain_fused": (0.0, 0.01, 0.02, 0.03),
     "abstain_entity_coverage": (0.5, 0.6, 0.67, 0.75, 0.8, 0.9, 1.0),
+    "abstain_term_coverage": (0.75, 0.9, 1.0, 1.1),
 }
 INTEGER = frozenset({"candidates", "rrf_k"})
 # Ranking values held at their committed value, each with the held-out evidence against dev's choice (2026-12-02;
@@ -120,6 +123,7 @@ class Evidence:
     best_dense: float = 0.0
     best_fused: float = 0.0
     entity_coverage: float = 1.0
+    term_coverage: float = 0.0
     has_entities: bool = False
     no_hits: bool = False
 
@@ -238,6 +242,7 @@ def gather_evidence(engine: Saige, questions: Iterable[EvalQuestion]) -> list[Ev
                     best_dense=result.best_dense,
                     best_fused=result.best_fused,
                     entity_coverage=result.entity_coverage,
+                    term_coverage=result.term_coverage,
                     has_entities=bool(result.entities),
                     no_hits=not result.hits,
                 )
@@ -247,7 +252,7 @@ def gather_evidence(engine: Saige, questions: Iterable[EvalQuestion]) -> list[Ev
     return out
 
 
-def abstains(e: Evidence, dense: float, fused: float, coverage: float) -> bool:
+def abstains(e: Evidence, dense: float, fused: float, coverage: float, terms: float = 1.1) -> bool:
     """`Saige.weak_evidence` with these thresholds, on recorded signals."""
     if e.abstained_anyway:
         return True
@@ -255,7 +260,7 @@ def abstains(e: Evidence, dense: float, fused: float, coverage: float) -> bool:
         return False
     return (
         e.no_hits
-        or e.best_dense < dense
+        or (e.best_dense < dense and e.term_coverage < terms)
         or e.best_fused < fused
         or (e.has_entities and e.entity_coverage < coverage)
     )
@@ -263,10 +268,7 @@ def abstains(e: Evidence, dense: float, fused: float, coverage: float) -> bool:
 
 def abstention_score(evidence: Sequence[Evidence], values: Sequence[float]) -> tuple[float, float, float]:
     """(Youden's J, recall, false abstention)."""
-    dense, fused, coverage = values
-    _, recall, false_rate = abstention_scores(
-        (e.answerable, abstains(e, dense, fused, coverage)) for e in evidence
-    )
+    _, recall, false_rate = abstention_scores((e.answerable, abstains(e, *values)) for e in evidence)
     recall = recall or 0.0
     false_rate = false_rate or 0.0
     return recall - false_rate, recall, false_rate

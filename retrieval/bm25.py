@@ -56,6 +56,13 @@ class BM25Index:
             return 0.0
         return float(self._bm25.idf.get(term, 0.0))
 
+    @property
+    def max_idf(self) -> float:
+        """The idf of the corpus's rarest term (0 for an empty index)."""
+        if self._bm25 is None or not self._bm25.idf:
+            return 0.0
+        return float(max(self._bm25.idf.values()))
+
     def document_share(self, term: str) -> float:
         """The share of chunks that contain a stemmed term (0.0 for an empty index)."""
         if self._df is None:

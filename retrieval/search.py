@@ -69,6 +69,7 @@ class SearchResult:
     entities: list[str] = field(default_factory=list)
     unknown_entities: list[str] = field(default_factory=list)
     entity_coverage: float = 1.0
+    term_coverage: float = 0.0
     controls: list[ControlMatch] = field(default_factory=list)
 
 
@@ -218,7 +219,25 @@ class SearchEngine:
             entities=entities,
             unknown_entities=[t for t in entities if t not in self.bm25.vocabulary],
             entity_coverage=len(found) / len(entities) if entities else 1.0,
+            term_coverage=self._term_coverage(terms, top),
             controls=matches,
+        )
+
+    def _term_coverage(self, terms: Sequence[str], hits: Sequence[Hit]) -> float:
+        """The largest share of the question's terms, weighted by their rarity (idf), that one hit contains
+        (0.0 for a question without terms). A term the corpus never uses weighs as much as the corpus's
+        rarest one: its absence counts fully. A short question in the corpus's own words ("deepfakes") embeds poorly but
+        is matched here word for word."""
+        unique = list(dict.fromkeys(terms))
+        if not unique or not hits:
+            return 0.0
+        rarest = self.bm25.max_idf
+        weights = {t: self.bm25.idf(t) if t in self.bm25.vocabulary else rarest for t in unique}
+        total = sum(weights.values())
+        if total <= 0:
+            return 0.0
+        return max(
+            sum(w for t, w in weights.items() if t in self._chunk_terms(h.chunk)) / total for h in hits
         )
 
     def _named_rankings(

@@ -241,15 +241,16 @@ class Saige:
     def weak_evidence(self, result: SearchResult) -> str | None:
         """Why the evidence is too weak to answer from (None when it is strong enough).
 
-        Three calibrated tests (settings, chosen on the eval set): the best dense similarity, the best fused
-        score, and the share of the names the question mentions that the top hits contain.
+        Three calibrated tests (settings, chosen on the eval set): the best dense similarity (forgiven when one
+        top hit holds enough of the question's terms, weighted by rarity), the best fused score, and the share
+        of the names the question mentions that the top hits contain.
         """
         s = self.settings
         if not result.hits:
             return "no passage matched"
         if result.controls and any(m.controls for m in result.controls):
             return None  # the question names a control the catalogue holds
-        if result.best_dense < s.abstain_dense:
+        if result.best_dense < s.abstain_dense and result.term_coverage < s.abstain_term_coverage:
             return f"best dense similarity {result.best_dense:.2f} < {s.abstain_dense:.2f}"
         if result.best_fused < s.abstain_fused:
             return f"best fused score {result.best_fused:.4f} < {s.abstain_fused:.4f}"

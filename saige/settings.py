@@ -150,6 +150,13 @@ class Settings(BaseSettings):
         default=tuned.ABSTAIN_DENSE,
         description="Abstain when the best dense cosine similarity is below this (tuned on dev).",
     )
+    abstain_term_coverage: float = Field(
+        default=tuned.ABSTAIN_TERM_COVERAGE,
+        ge=0,
+        description="A best dense similarity below abstain_dense is forgiven when one top hit holds at least "
+        "this share of the question's terms, weighted by rarity (short questions in the documents' own words "
+        "embed poorly); above 1: never forgiven (tuned on dev).",
+    )
     abstain_fused: float = Field(
         default=tuned.ABSTAIN_FUSED,
         description="Abstain when the best fused score is below this (tuned on dev).",

@@ -226,3 +226,15 @@ def test_bm25_scores_with_the_settings_k1_and_b(engine: SearchEngine) -> None:
     flat = engine.search(query, k=5, mode="bm25").hits
     assert engine.bm25.params == (0.6, 0.0)
     assert [h.bm25_score for h in flat] != [h.bm25_score for h in default]
+
+
+def test_term_coverage_weighs_a_missing_term_by_its_rarity(engine: SearchEngine) -> None:
+    assert engine.search("remediation escalation", k=3).term_coverage == 1.0
+    assert engine.search("sourdough", k=3).term_coverage == 0.0
+    # a word the corpus never uses weighs as much as its rarest word; a word it uses, its own idf
+    unknown_missing = engine.search("remediation sourdough", k=3).term_coverage
+    known_missing = engine.search("remediation suppliers", k=3).term_coverage  # no passage holds both
+    idf = engine.bm25.idf
+    assert unknown_missing == pytest.approx(idf("remedi") / (idf("remedi") + engine.bm25.max_idf))
+    assert known_missing == pytest.approx(idf("remedi") / (idf("remedi") + idf("supplier")))
+    assert 0.0 < unknown_missing < known_missing < 1.0
