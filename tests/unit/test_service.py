@@ -79,9 +79,12 @@ def test_a_short_question_in_the_documents_own_words_is_answered_despite_a_weak_
     data_dir: Path, fake_embedder: HashEmbedder
 ) -> None:
     # every question's dense similarity falls below this threshold: only the term test can forgive it
-    strict = {"data_dir": data_dir, "abstain_dense": 0.99}
-    forgiving = make_engine(Settings(**strict, abstain_term_coverage=1.0), fake_embedder)
-    never = make_engine(Settings(**strict, abstain_term_coverage=1.1), fake_embedder)
+    forgiving = make_engine(
+        Settings(data_dir=data_dir, abstain_dense=0.99, abstain_term_coverage=1.0), fake_embedder
+    )
+    never = make_engine(
+        Settings(data_dir=data_dir, abstain_dense=0.99, abstain_term_coverage=1.1), fake_embedder
+    )
     question = "remediation escalation"
     assert forgiving.engine.search(question).term_coverage == 1.0
     assert not forgiving.ask(question).abstained
