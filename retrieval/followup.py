@@ -384,6 +384,8 @@ def plan_followup(
             like=like,
         )
     audience = _audience(question) if short else None
+    if audience is not None and names is not None and names(audience):
+        audience = None  # "And for the Singapore guidelines?" names a document, not people
     if audience is not None and topic:
         query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or f"{topic} {audience}"
         return FollowupPlan(

@@ -250,6 +250,11 @@ def test_a_follow_up_naming_another_document_asks_for_the_same_guidance_there() 
         plan = plan_followup(question, history, CATALOGUE, names=_names, name_terms=NAME_TERMS)
         assert plan.kind == "rewrite" and plan.like == SUPPLY, question
         assert {"supply", "chain"} <= set(plan.query.lower().split()) and plan.docs == ["dsit"]
+    # "for" before a document's name names the document, not an audience
+    plan = plan_followup(
+        "And for the code of practice?", history, CATALOGUE, names=_names, name_terms=NAME_TERMS
+    )
+    assert plan.kind == "rewrite" and plan.audience is None and plan.like == SUPPLY and plan.docs == ["dsit"]
     # A topic of its own is a new search in that document, not the section just given.
     plan = plan_followup(
         "What does the code of practice say about data poisoning?",
