@@ -48,8 +48,11 @@ QUERY_FILLER: frozenset[str] = wordset(
     recommend recommends recommended recommendation recommendations advise advice suggest suggests
     guidance guideline guidelines document documents corpus saige talk talks mention mentions discuss
     discusses cover covers
+    ok okay thanks thank hi hello hey sure great cool fyi btw pls plz asap
     """
 )
+# (The last line: a chat's interjections. Written in capitals, "OK" had counted as a name that the sources
+# never mention, and "OK, and what about the supply chain?" abstained.)
 
 
 def words(text: str) -> list[str]:

@@ -1,4 +1,4 @@
-from retrieval.tokenize import STOP_WORDS, content_terms, stem, tokenize, words
+from retrieval.tokenize import STOP_WORDS, content_terms, entity_terms, stem, tokenize, words
 
 
 def test_stemmer_is_snowball_english() -> None:
@@ -52,3 +52,10 @@ def test_content_terms_drop_question_filler_and_dedupe() -> None:
 def test_words_keeps_apostrophes_for_stop_words() -> None:
     assert words("Don't trust it") == ["don't", "trust", "it"]
     assert tokenize("Don't trust it") == ["trust"]
+
+
+def test_a_chats_interjections_are_neither_topics_nor_names() -> None:
+    question = "OK, and what about the supply chain? Thanks!"
+    assert entity_terms(question) == []
+    assert content_terms(question) == ["suppli", "chain"]
+    assert entity_terms("OK, what does GDPR say?") == ["gdpr"]  # a real acronym still counts
