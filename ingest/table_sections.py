@@ -11,7 +11,9 @@ section is split into:
   ("GAI Risks: ...", "Example Measures: ...").
 
 The parts keep the section's heading, path and order, so section-level references still match; each row
-part names its control (`RowPart.control_id`), which the chunker puts on the chunks it makes of it.
+part names its control (`RowPart.control_id`), which the chunker puts on the chunks it makes of it. The
+exception is table text that the layout took for a heading (`homes`: DSIT's column label "Related threats
+/risks", an example measure's title set in bold): it is placed under the principle its rows belong to.
 """
 
 from __future__ import annotations
@@ -131,12 +133,56 @@ def _is_header_cell(line: str) -> bool:
     return stripped in _TABLE_HEADERS or stripped.removesuffix("s") in _TABLE_HEADERS
 
 
+def homes(sections: Sequence[Section], rows: dict[int, list[Control]]) -> dict[int, int]:
+    """Section position -> the position of the earlier section it belongs under, for the sections that are
+    not the document's own headings but table text set in bold: an example measure's title ("Implement AI
+    Asset Tracking") or a column label ("Related threats /risks") that the layout took for a heading.
+
+    Such a section holds rows whose controls' paths name an earlier section and not it: it belongs under
+    that section (the nearest earlier one whose heading is on the rows' paths, the same for all its rows). A
+    section without rows belongs under a section when those on both sides of it do (or are it)."""
+    out: dict[int, int] = {}
+    for i, owned in rows.items():
+        if any(_words(sections[i].heading) in _titles(c) for c in owned):
+            continue
+        found = {_nearest_titled(sections, i, _titles(c)) for c in owned}
+        if len(found) == 1 and (home := found.pop()) is not None:
+            out[i] = home
+    for i in range(1, len(sections) - 1):
+        if i in rows or i in out:
+            continue
+        before, after = out.get(i - 1, i - 1), out.get(i + 1)
+        if after is not None and after == before:
+            out[i] = before
+    return out
+
+
+def _titles(control: Control) -> set[str]:
+    return {_words(t) for t in control.path}
+
+
+def _nearest_titled(sections: Sequence[Section], before: int, titles: set[str]) -> int | None:
+    """The nearest section before position `before` whose heading is one of `titles`."""
+    return next((j for j in range(before - 1, -1, -1) if _words(sections[j].heading) in titles), None)
+
+
 def split_table_sections(sections: Sequence[Section], controls: Sequence[Control]) -> list[RowPart]:
     """Every section as parts to chunk, in document order: unchanged when no row control belongs to it;
-    else its prose (when any) followed by one part per row control, in catalogue order."""
+    else its prose (when any) followed by one part per row control, in catalogue order.
+
+    A section that is table text set in bold (`homes`) is not one of the document's own sections: a header
+    cell ("Related threats /risks") is merged into the section it belongs under (its heading, path and
+    place); an example measure's title ("Implement AI Asset Tracking") becomes a section one level under it."""
     rows = assign_rows(sections, controls)
+    under = homes(sections, rows)
     parts: list[RowPart] = []
     for i, section in enumerate(sections):
+        home = sections[under[i]] if i in under else None
+        if home is not None and _is_header_cell(section.heading):
+            place = {"heading": home.heading, "path": home.path, "order": home.order, "stage": home.stage}
+            section = section.model_copy(update=place)
+        elif home is not None:
+            section = section.model_copy(update={"path": [*home.path, section.heading], "stage": home.stage})
         owned = rows.get(i)
         if not owned:
             parts.append(RowPart(section))

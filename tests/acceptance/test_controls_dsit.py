@@ -241,3 +241,26 @@ def test_each_reference_is_its_own_item(real_engine: Saige) -> None:
         "Multicalibration for Confidence Scoring in LLMs",
         "From Understanding to Utilization: A Survey on Explainability for Large Language Models",
     ]
+
+
+def test_every_provision_is_cited_under_its_own_principle(real_engine: Saige) -> None:
+    """The layout takes a column label ("Related threats /risks") and example measures' bold titles for
+    headings: no chunk is cited under a column label, and every provision's chunks sit under its principle
+    (an example measure's title, when one precedes the row, one level below it)."""
+    chunks = [c for c in real_engine.engine.chunks if c.doc_id == DSIT]
+    assert chunks
+    assert not [
+        c.section for c in chunks if c.section.strip().lower() in {"related threats /risks", "provisions"}
+    ]
+    rows = [c for c in chunks if c.control_id is not None]
+    assert {c.control_id.split(".")[0] for c in rows} == {str(n) for n in range(1, 14)}
+    for c in rows:
+        assert c.section_path[0].startswith(f"Principle {c.control_id.split('.')[0]}:"), (
+            c.control_id,
+            c.section_path,
+        )
+        assert len(c.section_path) <= 2, c.section_path
+    # every section after the introduction is a principle or one level under one
+    tops = {c.section_path[0] for c in chunks}
+    assert len({t for t in tops if t.startswith("Principle ")}) == 13
+    assert len(tops) == 14, sorted(tops)

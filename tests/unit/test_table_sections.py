@@ -122,3 +122,61 @@ def test_header_cells_alone_above_the_rows_are_no_prose(header: str) -> None:
     assert [p.control_id for p in parts] == ["GV-1.2-001", "GV-1.2-002"]
     with_prose = SECTION.model_copy(update={"text": "Some prose.\n" + text})
     assert split_table_sections([with_prose], CONTROLS)[0].section.text == "Some prose."
+
+
+def _provision(control_id: str, principle: str, page: int) -> Control:
+    return Control(
+        doc_id=DOC.id,
+        control_id=control_id,
+        kind="provision",
+        title=f"Provision {control_id}",
+        statement=f"Provision {control_id} statement.",
+        path=[principle, f"Provision {control_id}"],
+        page_start=page,
+        page_end=page,
+    )
+
+
+def _section(heading: str, order: int, page: int, text: str) -> Section:
+    return Section(
+        doc_id=DOC.id, heading=heading, path=[heading], page_start=page, page_end=page, text=text, order=order
+    )
+
+
+def test_bold_table_text_taken_for_a_heading_is_placed_under_its_rows_principle() -> None:
+    """DSIT's layout: a column label and example measures' bold titles came out as top-level headings, and the
+    rows after them with them. A label merges into the principle; a title becomes a section one level under
+    it, and so does a title with no rows between two parts of the same principle."""
+    p1, p2 = "Principle 1: Raise awareness", "Principle 2: Design for security"
+    sections = [
+        _section(p1, 0, 1, "Provision 1.1 statement."),
+        _section("Related threats /risks", 1, 2, "Staff may be unaware.\nProvision 1.2 statement."),
+        _section("Disseminate Security Bulletins.", 2, 3, "Use newsletters.\nProvision 1.3 statement."),
+        _section("Use Red Teaming:", 3, 3, "Hire a red team."),
+        _section("Run Tabletop Exercises", 4, 4, "Rehearse.\nProvision 1.4 statement."),
+        _section(p2, 5, 5, "Provision 2.1 statement."),
+    ]
+    controls = [
+        _provision("1.1", p1, 1),
+        _provision("1.2", p1, 2),
+        _provision("1.3", p1, 3),
+        _provision("1.4", p1, 4),
+        _provision("2.1", p2, 5),
+    ]
+    placed = {
+        (p.control_id, p.section.text.split("\n")[0]): p.section
+        for p in split_table_sections(sections, controls)
+    }
+    label = placed[(None, "Staff may be unaware.")]
+    assert (label.heading, label.path, label.order) == (p1, [p1], 0)
+    assert placed[("1.2", "Provision 1.2: Provision 1.2 statement.")].path == [p1]
+    for control_id, first, title in (
+        (None, "Use newsletters.", "Disseminate Security Bulletins."),
+        ("1.3", "Provision 1.3: Provision 1.3 statement.", "Disseminate Security Bulletins."),
+        (None, "Hire a red team.", "Use Red Teaming:"),
+        ("1.4", "Provision 1.4: Provision 1.4 statement.", "Run Tabletop Exercises"),
+    ):
+        assert placed[(control_id, first)].path == [p1, title], first
+    # the principles themselves, and their rows, stay where they are
+    assert placed[("2.1", "Provision 2.1: Provision 2.1 statement.")].path == [p2]
+    assert placed[("1.1", "Provision 1.1: Provision 1.1 statement.")].path == [p1]
