@@ -252,13 +252,11 @@ def test_every_provision_is_cited_under_its_own_principle(real_engine: Saige) ->
     assert not [
         c.section for c in chunks if c.section.strip().lower() in {"related threats /risks", "provisions"}
     ]
-    rows = [c for c in chunks if c.control_id is not None]
-    assert {c.control_id.split(".")[0] for c in rows} == {str(n) for n in range(1, 14)}
-    for c in rows:
-        assert c.section_path[0].startswith(f"Principle {c.control_id.split('.')[0]}:"), (
-            c.control_id,
-            c.section_path,
-        )
+    rows = [(c, c.control_id) for c in chunks if c.control_id is not None]
+    assert {control_id.split(".")[0] for _, control_id in rows} == {str(n) for n in range(1, 14)}
+    for c, control_id in rows:
+        principle = f"Principle {control_id.split('.')[0]}:"
+        assert c.section_path[0].startswith(principle), (control_id, c.section_path)
         assert len(c.section_path) <= 2, c.section_path
     # every section after the introduction is a principle or one level under one
     tops = {c.section_path[0] for c in chunks}
