@@ -18,6 +18,12 @@ _DOC_NOUNS = wordset(
     "guidance guidelines guideline document documents framework frameworks publication paper report version "
     "code practice profile principles say says said cover covers mention mentions"
 )
+# Words that compare the guidance just given with another document's ("How does that differ from the ML
+# principles?", "Compare that with NIST."): they ask for the same guidance there, and add no topic.
+_COMPARE_WORDS = wordset(
+    "differ differs difference differences different compare compares compared comparison contrast versus vs "
+    "same similar similarly"
+)
 
 
 # Nouns for people and organisations a guideline can be written for: the head noun of "what about users?",
@@ -111,14 +117,16 @@ def document_switch(
 
 
 def own_topic(new_words: Sequence[str], name_terms: frozenset[str]) -> list[str]:
-    """The words of a follow-up that bring a topic, not just name documents ("what does NIST say?")."""
+    """The words of a follow-up that bring a topic, not just name documents ("what does NIST say?", "how does
+    that differ from NIST?")."""
     return [w for w in new_words if not set(tokenize(w)) <= _doc_noun_stems() | name_terms]
 
 
 @cache
 def _doc_noun_stems() -> frozenset[str]:
-    """The stems of the words that only say "a document" (so "publications" is one, like "publication")."""
-    return frozenset(t for w in _DOC_NOUNS for t in tokenize(w))
+    """The stems of the words that only say "a document" (so "publications" is one, like "publication") or
+    compare with one."""
+    return frozenset(t for w in _DOC_NOUNS | _COMPARE_WORDS for t in tokenize(w))
 
 
 def other_documents_dropped(resolved: str, question: str, doc_terms: frozenset[str]) -> str:

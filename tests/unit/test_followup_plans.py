@@ -246,7 +246,12 @@ NAME_TERMS = frozenset({"code", "practic", "ml", "principl"})
 
 def test_a_follow_up_naming_another_document_asks_for_the_same_guidance_there() -> None:
     history = structured("How do we secure our AI supply chain?", SUPPLY)
-    for question in ("What does the code of practice say?", "And in the code of practice?"):
+    for question in (
+        "What does the code of practice say?",
+        "And in the code of practice?",
+        "How does that differ from the code of practice?",  # a comparison asks for the same guidance there
+        "Compare that with the code of practice.",
+    ):
         plan = plan_followup(question, history, CATALOGUE, names=_names, name_terms=NAME_TERMS)
         assert plan.kind == "rewrite" and plan.like == SUPPLY, question
         assert {"supply", "chain"} <= set(plan.query.lower().split()) and plan.docs == ["dsit"]
