@@ -205,7 +205,7 @@ _META_WORDS = wordset(
     tell say said explain explained one ones point points item items bullet bullets source sources citation
     citations quote quotes part parts belong belongs sit sits fall falls fit fits found find answer again
     okay ok thanks thank yes please can could would you me us we apply applies applied come comes happen
-    happens continue goes gone
+    happens continue goes gone matter matters important importance
     """
     + " ".join(_ORDINALS)
 )

@@ -300,6 +300,6 @@ def test_the_nth_one_after_an_answer_about_a_part_counts_its_guidelines() -> Non
 
 
 def test_a_follow_up_of_conversation_words_only_expands_the_last_answer() -> None:
-    for question in ("Go on.", "Yes please."):
+    for question in ("Go on.", "Yes please.", "Why does that matter?", "Why is it important?"):
         plan = plan_followup(question, WEIGHTS, CATALOGUE)
         assert plan.kind == "expand" and plan.target == PROTECT, question
