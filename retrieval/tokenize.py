@@ -55,9 +55,14 @@ QUERY_FILLER: frozenset[str] = wordset(
 # never mention, and "OK, and what about the supply chain?" abstained.)
 
 
+# An acronym's plural ("LLMs", "APIs", "CVEs") is the acronym: lowercased whole, "LLMs" has no stem in common
+# with "LLM", and a question about "LLMs" had counted as one about a name the sources never mention.
+_PLURAL_ACRONYM = re.compile(r"\b([A-Z]{2,})s\b")
+
+
 def words(text: str) -> list[str]:
     """Lowercased words with punctuation stripped (apostrophes inside a word kept for stop-word matching)."""
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = _PLURAL_ACRONYM.sub(r"\1", text).lower().replace("\u2019", "'").replace("\u2018", "'")
     return _WORD.findall(text)
 
 

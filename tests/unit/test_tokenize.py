@@ -59,3 +59,9 @@ def test_a_chats_interjections_are_neither_topics_nor_names() -> None:
     assert entity_terms(question) == []
     assert content_terms(question) == ["suppli", "chain"]
     assert entity_terms("OK, what does GDPR say?") == ["gdpr"]  # a real acronym still counts
+
+
+def test_an_acronyms_plural_is_the_acronym() -> None:
+    assert tokenize("LLMs and APIs") == tokenize("LLM and API") == ["llm", "api"]
+    assert entity_terms("What are the OWASP top 10 risks for LLMs?") == ["owasp", "llm"]
+    assert tokenize("GUIDELINES FOR SECURING AI SYSTEMS") == tokenize("guidelines for securing AI systems")
