@@ -36,6 +36,7 @@ Kind = Literal[
     "expand",
     "nth",
     "stage",
+    "locate",
     "analogous-stage",
     "analogous-audience",
     "other-document",

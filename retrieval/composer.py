@@ -4,6 +4,7 @@
 - "expand" / "pick": the section the follow-up points at, in more depth (more of its sentences), then one
   point from each of two related sections;
 - "stage": a direct answer naming the lifecycle stage of that section, cited to it;
+- "locate": a direct answer giving that section's document, heading path and pages, cited to it;
 - "analogous": the guidance on the same topic in the named stage or for the named audience, with a lead
   that says so and names the section it stands in for.
 """
@@ -50,6 +51,8 @@ def compose_answer(
         if asked is not None and len(hits) > 1 and (top.doc_id, tuple(top.section_path)) != asked.key:
             return counterpart_stage_answer(hits[1].chunk, top, documents)
         return stage_answer(top, documents)
+    if plan.kind == "locate":
+        return locate_answer(hits[0].chunk, documents)
     if plan.kind in ("expand", "pick"):
         return build_answer(
             resolved,
@@ -158,6 +161,18 @@ def counterpart_stage_answer(asked: Chunk, staged: Chunk, documents: Mapping[str
     )
     body = "\n".join(f"- {markdown_text(p.text)} [{p.n}]" for p in points)
     return Composed(lead + "\n\n" + body, citations, points)
+
+
+def locate_answer(chunk: Chunk, documents: Mapping[str, Document]) -> Composed:
+    """ "**Monitor your system's inputs** is on p. 19 of ...": where the section is, cited to its opening."""
+    quote = _opening(chunk)
+    citation = make_citation(1, chunk, quote, documents.get(chunk.doc_id))
+    guideline = markdown_text(chunk.section)
+    path = markdown_text(" › ".join(chunk.section_path))
+    where = f"on {chunk.pages_label}" if chunk.pages_label else "(the document numbers no pages)"
+    lead = f"**{guideline}** is {where} of {_name(chunk, documents)}, under {path} [1]."
+    point = _point(1, chunk, quote)
+    return Composed(lead + "\n\n" + f"- {markdown_text(point.text)} [1]", [citation], [point])
 
 
 def stage_answer(chunk: Chunk, documents: Mapping[str, Document]) -> Composed:

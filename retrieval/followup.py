@@ -160,6 +160,7 @@ def resolve(question: str, history: Sequence[Turn], rewriter: Rewriter | None = 
 # new question asks of it:
 #   - "expand"/"pick": more depth on one section of the last answer (the first point, the second one, it);
 #   - "stage": which lifecycle stage that section belongs to;
+#   - "locate": where that section is: its document, heading path and page ("What page is that on?");
 #   - "analogous": the same topic in another stage ("during development", "once it is live") or for another
 #     audience ("for users": the sections whose heading names it, retrieval/referents.py);
 #   - "control": the identifier of that section and the controls of other frameworks linked to it ("is there a
@@ -210,6 +211,8 @@ _META_WORDS = wordset(
     + " ".join(_ORDINALS)
 )
 _STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
+# "What page is that on?", "Where is that in the document?": the place of the section just given.
+_PAGE_QUESTION = wordset("page pages located")
 # A question about the identifier or control of what was just given ("Is there a control id for that?",
 # "Does NIST have a matching control?"), and the words such a question may add.
 # The kinds of numbered control whose name is not also an everyday word ("provision 5.3", "subcategory MAP
@@ -275,6 +278,7 @@ def _new_topic(question: str) -> list[str]:
         and w not in _META_WORDS
         and w not in STAGE_OF_WORD
         and w not in _STAGE_QUESTION
+        and w not in _PAGE_QUESTION
     ]
 
 
@@ -363,6 +367,10 @@ def plan_followup(
         )
     if short and not new_words and asks_stage and target is not None:
         return FollowupPlan(kind="stage", query=focus(target), target=target, previous=sections, topic=topic)
+    asks_place = bool(said & _PAGE_QUESTION) or ("where" in said and leans)
+    elsewhere = names is not None and bool(names(question))  # "Where is that in the CSA guidelines?"
+    if short and not new_words and asks_place and target is not None and not elsewhere:
+        return FollowupPlan(kind="locate", query=focus(target), target=target, previous=sections, topic=topic)
     stage = named_stage(question)
     if short and stage is not None and leans and _audience(question) is None:
         extra = " ".join(new_words)

@@ -144,7 +144,7 @@ class FollowupPlanner:
     ) -> SearchResult:
         """The hits a follow-up plan answers from: the target section first (expand, pick, stage), or the
         search in the named stage without the sections already given (analogous), else a plain search."""
-        if plan.kind in ("expand", "pick", "stage", "control") and plan.target is not None:
+        if plan.kind in ("expand", "pick", "stage", "locate", "control") and plan.target is not None:
             targeted = self._targeted(plan, plan.target, k=k, docs=docs, stage=stage, mode=mode)
             if targeted is not None:
                 return targeted

@@ -344,7 +344,7 @@ class Saige:
             answer = self.responder.controls(text, resolved, result, finding)
         elif weak is not None:
             answer = self.responder.abstain(text, resolved, result, provider, weak)
-        elif provider == "none" or plan.kind == "stage":
+        elif provider == "none" or plan.kind in ("stage", "locate"):
             answer = self.responder.extractive(text, resolved, result, plan)
         else:
             answer = yield from self.responder.llm_stream(text, resolved, result, provider)

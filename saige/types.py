@@ -320,12 +320,13 @@ class SectionRef(Record):
         return (self.doc_id, tuple(self.section_path))
 
 
-FollowupKind = Literal["new", "rewrite", "expand", "pick", "stage", "analogous", "control"]
+FollowupKind = Literal["new", "rewrite", "expand", "pick", "stage", "locate", "analogous", "control"]
 
 
 class FollowupPlan(Record):
     """How a question relates to the conversation: a new question, a rewrite of a follow-up, more depth on
-    one section of the last answer ("expand", "pick"), the stage of that section, the analogous guidance
+    one section of the last answer ("expand", "pick"), the stage or the page of that section ("stage",
+    "locate"), the analogous guidance
     in another stage or for another audience, or the identifier and linked controls of that section
     ("control")."""
 
@@ -372,7 +373,7 @@ class Answer(Record):
     )
     followup: str | None = Field(
         default=None,
-        description="How a follow-up was resolved: expand, pick, stage, analogous, control, rewrite (None: not one)",
+        description="How a follow-up was resolved: expand, pick, stage, locate, analogous, control, rewrite (None: not one)",
     )
 
     def as_turn(self) -> Turn:

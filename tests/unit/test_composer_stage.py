@@ -90,3 +90,19 @@ def test_audience_sections_of_the_conversations_document_come_first_and_the_one_
     brief = Hit(chunk=chunk("ml", ["Brief the risks to non-technical staff"], "x"), rank=2)
     # The section given (for the audience asked before) goes after another one naming the new audience.
     assert audience_first([again, brief], "non-technical staff", [given]) == [brief, again]
+
+
+def test_the_place_of_a_section_is_its_document_path_and_pages() -> None:
+    paged = NCSC.model_copy(update={"page_start": 19, "page_end": 20})
+    target = SectionRef(doc_id="ncsc", section=NCSC.section, section_path=NCSC.section_path)
+    plan = FollowupPlan(kind="locate", query="monitor", target=target)
+    composed = compose_answer(
+        "What page is that on?", "monitor", [Hit(chunk=paged, rank=1)], {}, lambda _t: 1.0, plan
+    )
+    assert composed.text.startswith(
+        "**Monitor your system's behaviour** is on pp. 19-20 of ncsc, under 4. Secure operation and maintenance › "
+        "Monitor your system's behaviour [1]."
+    )
+    assert [c.doc_id for c in composed.citations] == ["ncsc"] and composed.points[0].n == 1
+    unpaged = compose_answer("Where is that?", "monitor", [Hit(chunk=NCSC, rank=1)], {}, lambda _t: 1.0, plan)
+    assert "(the document numbers no pages)" in unpaged.text.splitlines()[0]

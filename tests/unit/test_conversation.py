@@ -62,6 +62,20 @@ def test_expand_then_stage_stay_on_the_first_answers_guideline(engine: Saige) ->
     assert stage.citations[0].section == guideline
 
 
+def test_what_page_answers_where_the_guideline_of_the_last_answer_is(engine: Saige) -> None:
+    first, where = converse(
+        engine,
+        "How should incident response and remediation plans be kept up to date?",
+        "What page is that on?",
+    )
+    guideline = first.points[0].section
+    assert where.followup == "locate" and not where.abstained
+    cited = where.citations[0]
+    assert cited.section == guideline and cited.page_start is not None
+    lead = where.answer.splitlines()[0]
+    assert lead.startswith(f"**{guideline}** is on p. {cited.page_start}") and lead.endswith("[1].")
+
+
 def test_another_stage_gives_the_analogous_guideline_not_the_same_one(engine: Saige) -> None:
     first, other = converse(
         engine, "How should we monitor the outputs and behaviour of our system?", "What about during design?"

@@ -74,6 +74,20 @@ def test_which_stage_targets_the_section_not_a_search_for_the_words() -> None:
     assert "stage" not in plan.query.lower().split()
 
 
+def test_what_page_asks_where_the_section_is() -> None:
+    for question in ("What page is that on?", "Where is that?", "Which pages?", "Where can I find it?"):
+        plan = plan_followup(question, WEIGHTS, CATALOGUE)
+        assert plan.kind == "locate" and plan.target == PROTECT, question
+    # the second guideline of the last answer, located
+    assert plan_followup("What page is the second one on?", WEIGHTS, CATALOGUE).target == INFRA
+    # a question of its own that asks where is a new search; so is one naming another document
+    assert plan_followup("Where should model weights be stored?", WEIGHTS, CATALOGUE).kind != "locate"
+    plan = plan_followup(
+        "Where is that in the code of practice?", WEIGHTS, CATALOGUE, names=_names, name_terms=NAME_TERMS
+    )
+    assert plan.kind != "locate" and plan.docs == ["dsit"]
+
+
 def test_another_stage_asks_for_the_analogous_guideline_there() -> None:
     plan = plan_followup("What about during development?", WEIGHTS, CATALOGUE)
     assert plan.kind == "analogous" and plan.stage == "Secure development"
