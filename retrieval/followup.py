@@ -211,6 +211,7 @@ _META_WORDS = wordset(
     + " ".join(_ORDINALS)
 )
 _STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
+_GUIDELINE_WORDS = wordset("guideline guidelines")
 # "What page is that on?", "Where is that in the document?": the place of the section just given.
 _PAGE_QUESTION = wordset("page pages located")
 # A question about the identifier or control of what was just given ("Is there a control id for that?",
@@ -333,8 +334,14 @@ def plan_followup(
     ordinal = _ordinal(question)
     said = set(words(question))
     leans = bool(_CUE_RE.match(question) or _ANAPHOR_RE.search(question) or ordinal is not None)
-    # "Which stage is that in?", and "When does that apply?" (when, about the guideline just given).
-    asks_stage = bool(said & _STAGE_QUESTION or ("when" in said and leans)) and named_stage(question) is None
+    # "Which stage is that in?", and "When does that apply?" (when, about the guideline just given). "Which
+    # guideline covers that?" is answered the same way: the guideline and its stage, or for a document without
+    # the stages, its counterpart among the Guidelines' guidelines.
+    which_guideline = "which" in said and bool(said & _GUIDELINE_WORDS) and leans
+    asks_stage = (
+        bool(said & _STAGE_QUESTION or ("when" in said and leans) or which_guideline)
+        and named_stage(question) is None
+    )
     # "Go on.", "Why?": nothing but words about the conversation leans on the last answer.
     only_meta = all(w in _META_WORDS or w in STOP_WORDS or w in _QUESTION_WORDS for w in said)
     leans = leans or bool(said & _MORE_WORDS) or (bool(said) and only_meta)

@@ -71,6 +71,8 @@ def test_the_second_one_is_the_second_guideline_and_point_n_the_nth_citation() -
 def test_which_stage_targets_the_section_not_a_search_for_the_words() -> None:
     plan = plan_followup("Which stage is that in?", WEIGHTS, CATALOGUE)
     assert plan.kind == "stage" and plan.target == PROTECT
+    # "which guideline" is answered with the guideline and its stage
+    assert plan_followup("Which guideline covers that?", WEIGHTS, CATALOGUE).kind == "stage"
     assert "stage" not in plan.query.lower().split()
 
 
