@@ -108,9 +108,28 @@ class DocumentNamer:
         ).union(t for d in documents for t in tokenize(d.short_title) if t.isalpha() and len(t) <= 5)
 
     def named(self, question: str) -> frozenset[str]:
-        text = _ABBREVIATION.sub(
-            "machine learning", " ".join(question.lower().replace("\u2019", "'").split())
-        )
+        text = _normal(question)
         matched = [ids for pattern, ids in self._phrases if pattern.search(text)]
         specific = [ids for ids in matched if not any(other < ids for other in matched)]
         return frozenset().union(*specific) if specific else frozenset()
+
+    def unnamed(self, question: str) -> str:
+        """The question without the phrases that name documents ("What does NIST say about red teaming?" ->
+        "What does  say about red teaming?"), its other words as typed (identifiers are read by their case):
+        the words left to search the passages for. A document's name matches its own front matter and
+        boilerplate ("NIST promotes U.S. innovation..."), and the documents named are preferred anyway
+        (`named_doc_boost`)."""
+        text = re.sub(
+            _ABBREVIATION.pattern,
+            "machine learning",
+            " ".join(question.replace("\u2019", "'").split()),
+            flags=re.I,
+        )
+        for pattern, _ in sorted(self._phrases, key=lambda p: -len(p[0].pattern)):
+            text = re.sub(pattern.pattern, " ", text, flags=re.I)
+        return text
+
+
+def _normal(question: str) -> str:
+    """Lowercase, one space between words, "ML" spelled out as the documents' names spell it."""
+    return _ABBREVIATION.sub("machine learning", " ".join(question.lower().replace("\u2019", "'").split()))

@@ -140,7 +140,8 @@ class SearchEngine:
         n = max(s.candidates, k)
         flt = None if flt is None or flt.empty else flt
         named = self.namer.named(query)
-        terms = content_terms(query)
+        # BM25 searches for the question's topic, not the names of the documents it names
+        terms = (content_terms(self.namer.unnamed(query)) if named else []) or content_terms(query)
         bm25_hits: list[tuple[Chunk, float]] = []
         dense_hits: list[tuple[Chunk, float]] = []
         vector: list[float] = []

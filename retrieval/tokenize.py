@@ -119,6 +119,11 @@ def entity_terms(text: str) -> list[str]:
     """
     scrubbed = _QUOTED.sub(lambda m: " " * len(m.group(0)), text.replace("\u2019", "'"))
     out: dict[str, None] = {}
+    # An identifier is one name, as the passages' tokens hold it ("SP 800-218" -> sp.800.218), not its
+    # fragments ("218" is in no passage's tokens).
+    for start, end, token in id_tokens(scrubbed):
+        out.setdefault(token, None)
+        scrubbed = scrubbed[:start] + " " * (end - start) + scrubbed[end:]
     for m in _TOKEN_SPAN.finditer(scrubbed):
         word = m.group(0).rstrip("'")
         lower = word.lower()

@@ -238,3 +238,35 @@ def test_term_coverage_weighs_a_missing_term_by_its_rarity(engine: SearchEngine)
     assert unknown_missing == pytest.approx(idf("remedi") / (idf("remedi") + engine.bm25.max_idf))
     assert known_missing == pytest.approx(idf("remedi") / (idf("remedi") + idf("supplier")))
     assert 0.0 < unknown_missing < known_missing < 1.0
+
+
+def test_the_names_of_the_documents_a_question_names_are_not_searched_for(
+    settings: Settings, fake_embedder: HashEmbedder
+) -> None:
+    """A document's name matches its own boilerplate; the documents named are preferred by the bonus."""
+    about = (
+        NIST_RMF,
+        None,
+        ["About NIST"],
+        (2, 2),
+        ["NIST (the NIST) promotes innovation. NIST, NIST and NIST."],
+    )
+    store = MemoryStore()
+    chunks = tiny_chunks([about])
+    store.add(chunks, fake_embedder.embed([c.embed_text for c in chunks]))
+    engine = SearchEngine(store, fake_embedder, tiny_documents(), settings)
+    assert engine.namer.unnamed("What does the NIST RMF say about legal requirements?").split() == [
+        "What",
+        "does",
+        "the",
+        "say",
+        "about",
+        "legal",
+        "requirements?",
+    ]
+    assert engine.namer.unnamed("And the NCSC ML principles?").split() == ["And", "the", "NCSC", "?"]
+    hits = engine.search("What does NIST say about policies and procedures?", k=3, mode="bm25").hits
+    assert hits[0].chunk.section == "GOVERN 1: Policies and procedures"
+    assert "About NIST" not in [h.chunk.section for h in hits]
+    # a question that is nothing but a document's name still searches for it
+    assert engine.search("NIST", k=3, mode="bm25").hits[0].chunk.section == "About NIST"

@@ -65,3 +65,11 @@ def test_an_acronyms_plural_is_the_acronym() -> None:
     assert tokenize("LLMs and APIs") == tokenize("LLM and API") == ["llm", "api"]
     assert entity_terms("What are the OWASP top 10 risks for LLMs?") == ["owasp", "llm"]
     assert tokenize("GUIDELINES FOR SECURING AI SYSTEMS") == tokenize("guidelines for securing AI systems")
+
+
+def test_an_identifier_is_one_name_not_its_fragments() -> None:
+    names = entity_terms("How is it used with SP 800-218 and MAP 4.2?")
+    assert "sp.800.218" in names and "mp.4.2" in names
+    assert "218" not in names and "4.2" not in names
+    # the passages' tokens hold the identifier the same way, so its presence can be checked
+    assert {"sp.800.218", "mp.4.2"} <= set(tokenize("SP 800-218 and MAP 4.2 are cited."))
