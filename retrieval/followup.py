@@ -14,6 +14,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from retrieval.followup_words import (
+    AUDIENCE_RE,
+    BARE_PHRASE_RE,
+    CONTROL_QUESTION,
+    GUIDELINE_WORDS,
+    ID_WORDS,
+    KIND_WORDS,
+    LINK_WORDS,
+    META_WORDS,
+    MORE_WORDS,
+    NUMBERED_RE,
+    ORDINAL_RE,
+    ORDINALS,
+    PAGE_QUESTION,
+    POINT_NOUNS,
+    STAGE_QUESTION,
+)
 from retrieval.lifecycle import AFTER_DEPLOY_RE, STAGE_OF_WORD, STAGE_WORDS, named_stage
 from retrieval.referents import (
     RELATIVE_RE,
@@ -172,91 +189,16 @@ def resolve(question: str, history: Sequence[Turn], rewriter: Rewriter | None = 
 # Turns that abstained or failed are left out of the state (retrieval/turns.py), so they never poison the next
 # question.
 
-# Ordinal references to a point or a guideline of the last answer.
-_ORDINALS = {
-    "first": 0,
-    "1st": 0,
-    "second": 1,
-    "2nd": 1,
-    "third": 2,
-    "3rd": 2,
-    "fourth": 3,
-    "4th": 3,
-    "fifth": 4,
-    "5th": 4,
-    "sixth": 5,
-    "6th": 5,
-    "last": -1,
-    "final": -1,
-    "former": 0,
-    "latter": -1,
-}
-_ORDINAL_RE = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b(?:\s+(\w+))?", re.IGNORECASE)
-_NUMBERED_RE = re.compile(
-    r"\[(\d{1,2})\]|\b(?:point|source|citation|item|bullet|number|no\.?)\s*#?(\d{1,2})\b", re.I
-)
-# Nouns after an ordinal that name one point (a citation) rather than one guideline.
-_POINT_NOUNS = wordset(
-    "point points citation citations source sources quote quotes item items bullet bullets"
-)
-# Words about the conversation itself, not a topic ("expand on the first point", "which stage is that in").
-_META_WORDS = wordset(
-    """
-    expand expanding elaborate elaboration detail details detailed depth deeper deep more further go going
-    tell say said explain explained one ones point points item items bullet bullets source sources citation
-    citations quote quotes part parts belong belongs sit sits fall falls fit fits found find answer again
-    okay ok thanks thank yes please can could would you me us we apply applies applied come comes happen
-    happens continue goes gone matter matters important importance
-    """
-    + " ".join(_ORDINALS)
-)
-_STAGE_QUESTION = wordset("stage stages phase phases lifecycle life cycle")
-_GUIDELINE_WORDS = wordset("guideline guidelines")
-# "What page is that on?", "Where is that in the document?": the place of the section just given.
-_PAGE_QUESTION = wordset("page pages located")
-# A question about the identifier or control of what was just given ("Is there a control id for that?",
-# "Does NIST have a matching control?"), and the words such a question may add.
-# The kinds of numbered control whose name is not also an everyday word ("provision 5.3", "subcategory MAP
-# 4.2") count too: "What is the provision number?".
-_CONTROL_QUESTION = wordset(
-    "control controls id ids identifier identifiers provision provisions subcategory subcategories"
-)
-# With an identifier word ("task ID", "action id", "practice number"), the names of the numbered kinds of control
-# are part of the question about the control, not a topic of their own.
-_ID_WORDS = wordset("id ids identifier identifiers number numbers numbered")
-_KIND_WORDS = wordset(
-    "task tasks action actions practice practices principle principles category categories function functions "
-    "statement statements guideline guidelines"
-)
-_LINK_WORDS = wordset(
-    """
-    matching match matches equivalent equivalents corresponding correspond corresponds counterpart counterparts
-    mapped mapping mappings map maps linked link links related similar same number numbered exist exists
-    covers cover has have anywhere elsewhere somewhere
-    """
-)
-# A request for more of the same, even without "it/that" ("Elaborate.", "Tell me more.", "More detail please.").
-_MORE_WORDS = wordset(
-    "expand elaborate elaboration detail details detailed depth deeper more further continue"
-)
-_AUDIENCE_RE = re.compile(
-    r"\bfor\s+(?:the\s+|our\s+|my\s+|your\s+)?([a-z][\w\s'-]{1,80}?)\s*[?.!]*\s*$", re.I
-)
-# A continuation cue's whole remainder as a noun phrase: "(what about) the data scientists?".
-_BARE_PHRASE_RE = re.compile(
-    r"^(?:the\s+|our\s+|my\s+|your\s+|their\s+)?([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3})\s*[?.!]*\s*$", re.I
-)
-
 
 def _ordinal(question: str) -> tuple[int, bool] | None:
     """(index, means a point) of an ordinal reference: "the second one" (1, False), "point 2" (1, True)."""
-    m = _NUMBERED_RE.search(question)
+    m = NUMBERED_RE.search(question)
     if m:
         return int(m.group(1) or m.group(2)) - 1, True
-    m = _ORDINAL_RE.search(question)
+    m = ORDINAL_RE.search(question)
     if m:
         noun = (m.group(2) or "").lower()
-        return _ORDINALS[m.group(1).lower()], noun in _POINT_NOUNS
+        return ORDINALS[m.group(1).lower()], noun in POINT_NOUNS
     return None
 
 
@@ -276,10 +218,10 @@ def _new_topic(question: str) -> list[str]:
         for w in _content_words(AFTER_DEPLOY_RE.sub(" deployment ", question))
         if not w.isdigit()
         and w not in STAGE_WORDS
-        and w not in _META_WORDS
+        and w not in META_WORDS
         and w not in STAGE_OF_WORD
-        and w not in _STAGE_QUESTION
-        and w not in _PAGE_QUESTION
+        and w not in STAGE_QUESTION
+        and w not in PAGE_QUESTION
     ]
 
 
@@ -290,11 +232,11 @@ def _audience(question: str) -> str | None:
     rest = _CUE_RE.sub("", question, count=1)
     if rest == question and len(content_terms(question)) > 3:
         return None
-    m = _AUDIENCE_RE.search(rest)
+    m = AUDIENCE_RE.search(rest)
     if m is None:
         # Without "for": "What about users?", "And the data scientists?", when the cue is followed by
         # nothing but a phrase that names people (its head noun is a role noun: not "data poisoning").
-        bare = _BARE_PHRASE_RE.match(rest) if rest != question else None
+        bare = BARE_PHRASE_RE.match(rest) if rest != question else None
         if bare is None or named_stage(bare.group(1)) or not names_audience(bare.group(1)):
             return None
         return RELATIVE_RE.sub("", bare.group(1)).strip()
@@ -337,14 +279,14 @@ def plan_followup(
     # "Which stage is that in?", and "When does that apply?" (when, about the guideline just given). "Which
     # guideline covers that?" is answered the same way: the guideline and its stage, or for a document without
     # the stages, its counterpart among the Guidelines' guidelines.
-    which_guideline = "which" in said and bool(said & _GUIDELINE_WORDS) and leans
+    which_guideline = "which" in said and bool(said & GUIDELINE_WORDS) and leans
     asks_stage = (
-        bool(said & _STAGE_QUESTION or ("when" in said and leans) or which_guideline)
+        bool(said & STAGE_QUESTION or ("when" in said and leans) or which_guideline)
         and named_stage(question) is None
     )
     # "Go on.", "Why?": nothing but words about the conversation leans on the last answer.
-    only_meta = all(w in _META_WORDS or w in STOP_WORDS or w in _QUESTION_WORDS for w in said)
-    leans = leans or bool(said & _MORE_WORDS) or (bool(said) and only_meta)
+    only_meta = all(w in META_WORDS or w in STOP_WORDS or w in _QUESTION_WORDS for w in said)
+    leans = leans or bool(said & MORE_WORDS) or (bool(said) and only_meta)
     short = len(content_terms(question)) <= MAX_FOLLOWUP_TERMS
 
     target: SectionRef | None = None
@@ -364,9 +306,9 @@ def plan_followup(
 
     # "Which control is that?", "What's its identifier?", "Does NIST have a matching control?": the
     # section's own identifier and the controls linked to it (in the documents named, if any).
-    asks_control = bool(said & _CONTROL_QUESTION) and not asks_stage
-    kinds = _KIND_WORDS if said & _ID_WORDS else frozenset()
-    linked_only = [w for w in new_words if w not in _CONTROL_QUESTION | _LINK_WORDS | kinds]
+    asks_control = bool(said & CONTROL_QUESTION) and not asks_stage
+    kinds = KIND_WORDS if said & ID_WORDS else frozenset()
+    linked_only = [w for w in new_words if w not in CONTROL_QUESTION | LINK_WORDS | kinds]
     if short and asks_control and target is not None and not own_topic(linked_only, name_terms | doc_terms):
         named = sorted(names(question)) if names is not None else []
         return FollowupPlan(
@@ -374,7 +316,7 @@ def plan_followup(
         )
     if short and not new_words and asks_stage and target is not None:
         return FollowupPlan(kind="stage", query=focus(target), target=target, previous=sections, topic=topic)
-    asks_place = bool(said & _PAGE_QUESTION) or ("where" in said and leans)
+    asks_place = bool(said & PAGE_QUESTION) or ("where" in said and leans)
     elsewhere = names is not None and bool(names(question))  # "Where is that in the CSA guidelines?"
     if short and not new_words and asks_place and target is not None and not elsewhere:
         return FollowupPlan(kind="locate", query=focus(target), target=target, previous=sections, topic=topic)

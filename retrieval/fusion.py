@@ -109,3 +109,16 @@ def merge_adjacent(hits: Sequence[Hit]) -> list[Hit]:
         merged.append(_merge_run(run))
     merged.sort(key=lambda h: -h.score)
     return [h.model_copy(update={"rank": i}) for i, h in enumerate(merged, start=1)]
+
+
+def one_per_section(hits: Sequence[Hit]) -> list[Hit]:
+    """Keep the best hit of each section (lower-ranked parts of an already listed section add nothing new)."""
+    seen: set[tuple[str, int, tuple[str, ...]]] = set()
+    out: list[Hit] = []
+    for h in hits:
+        key = (h.chunk.doc_id, h.chunk.section_order, tuple(h.chunk.section_path))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(h)
+    return out

@@ -35,12 +35,12 @@ from typing import Literal
 
 from retrieval.bm25 import BM25Index
 from retrieval.controls import ControlCatalogue
-from retrieval.fusion import merge_adjacent, rrf
+from retrieval.fusion import merge_adjacent, one_per_section, rrf
 from retrieval.hubness import FETCH, corrected, dehub, mean_density
 from retrieval.naming import DocumentNamer
 from retrieval.protocols import Embedder, Filter, VectorStore
 from retrieval.section_signals import find_twins, is_junk, section_key
-from retrieval.tokenize import content_terms, entity_terms, tokenize
+from retrieval.tokenize import content_terms, entity_terms, initialisms, tokenize
 from saige.settings import Settings
 from saige.types import Chunk, Control, ControlMatch, Document, Hit
 
@@ -196,7 +196,7 @@ class SearchEngine:
         ]
         merged = merge_adjacent(hits)
         if mode == "hybrid":
-            merged = _one_per_section(merged)
+            merged = one_per_section(merged)
         top = [h.model_copy(update={"rank": i}) for i, h in enumerate(merged[:k], start=1)]
         entities = [
             t
@@ -209,7 +209,7 @@ class SearchEngine:
         found = [t for t in entities if t in present]
         acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{2,5}\b", query)}
         if acronyms & (set(entities) - present):  # spelled out? ("MFA": multi-factor authentication)
-            initials = _initialisms(h.chunk.text for h in top)
+            initials = initialisms(h.chunk.text for h in top)
             found += [t for t in entities if t not in present and t in acronyms and t in initials]
         return SearchResult(
             query=query,
@@ -393,27 +393,3 @@ class SearchEngine:
         if callable(embed_query):
             return list(embed_query(text))
         return self.embedder.embed([text])[0]
-
-
-def _initialisms(texts: Iterable[str], longest: int = 5) -> set[str]:
-    """Initials of every run of 2..`longest` consecutive words ("multi-factor authentication" -> "mfa")."""
-    out: set[str] = set()
-    for text in texts:
-        letters = [w[0].lower() for w in re.findall(r"[A-Za-z]+", text)]
-        for n in range(2, longest + 1):
-            for i in range(len(letters) - n + 1):
-                out.add("".join(letters[i : i + n]))
-    return out
-
-
-def _one_per_section(hits: Sequence[Hit]) -> list[Hit]:
-    """Keep the best hit of each section (lower-ranked parts of an already listed section add nothing new)."""
-    seen: set[tuple[str, int, tuple[str, ...]]] = set()
-    out: list[Hit] = []
-    for h in hits:
-        key = (h.chunk.doc_id, h.chunk.section_order, tuple(h.chunk.section_path))
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(h)
-    return out

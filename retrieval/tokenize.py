@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -167,3 +168,14 @@ def stem(word: str) -> str:
     if len(word) <= 2 or not word.isalpha():
         return word
     return str(_stemmer().stemWord(word))
+
+
+def initialisms(texts: Iterable[str], longest: int = 5) -> set[str]:
+    """Initials of every run of 2..`longest` consecutive words ("multi-factor authentication" -> "mfa")."""
+    out: set[str] = set()
+    for text in texts:
+        letters = [w[0].lower() for w in re.findall(r"[A-Za-z]+", text)]
+        for n in range(2, longest + 1):
+            for i in range(len(letters) - n + 1):
+                out.add("".join(letters[i : i + n]))
+    return out
