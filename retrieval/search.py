@@ -203,9 +203,8 @@ class SearchEngine:
             for t in entity_terms(query)
             if t not in self.namer.name_terms and self.bm25.document_share(t) < COMMON_TERM_SHARE
         ]
-        present: set[str] = set()
-        for h in top:
-            present.update(self._chunk_terms(h.chunk))
+        hit_terms = [self._chunk_terms(h.chunk) for h in top]  # tokenized once, for both tests below
+        present: set[str] = set().union(*hit_terms)
         found = [t for t in entities if t in present]
         acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{2,5}\b", query)}
         if acronyms & (set(entities) - present):  # spelled out? ("MFA": multi-factor authentication)
@@ -220,26 +219,24 @@ class SearchEngine:
             entities=entities,
             unknown_entities=[t for t in entities if t not in self.bm25.vocabulary],
             entity_coverage=len(found) / len(entities) if entities else 1.0,
-            term_coverage=self._term_coverage(terms, top),
+            term_coverage=self._term_coverage(terms, hit_terms),
             controls=matches,
         )
 
-    def _term_coverage(self, terms: Sequence[str], hits: Sequence[Hit]) -> float:
+    def _term_coverage(self, terms: Sequence[str], hit_terms: Sequence[set[str]]) -> float:
         """The largest share of the question's terms, weighted by their rarity (idf), that one hit contains
-        (0.0 for a question without terms). A term the corpus never uses weighs as much as the corpus's
-        rarest one: its absence counts fully. A short question in the corpus's own words ("deepfakes") embeds poorly but
-        is matched here word for word."""
+        (`hit_terms`: each hit's terms; 0.0 for a question without terms). A term the corpus never uses weighs as
+        much as the corpus's rarest one: its absence counts fully. A short question in the corpus's own words
+        ("deepfakes") embeds poorly but is matched here word for word."""
         unique = list(dict.fromkeys(terms))
-        if not unique or not hits:
+        if not unique or not hit_terms:
             return 0.0
         rarest = self.bm25.max_idf
         weights = {t: self.bm25.idf(t) if t in self.bm25.vocabulary else rarest for t in unique}
         total = sum(weights.values())
         if total <= 0:
             return 0.0
-        return max(
-            sum(w for t, w in weights.items() if t in self._chunk_terms(h.chunk)) / total for h in hits
-        )
+        return max(sum(w for t, w in weights.items() if t in held) / total for held in hit_terms)
 
     def _named_rankings(
         self,
