@@ -252,7 +252,7 @@ def gather_evidence(engine: Saige, questions: Iterable[EvalQuestion]) -> list[Ev
     return out
 
 
-def abstains(e: Evidence, dense: float, fused: float, coverage: float, terms: float = 1.1) -> bool:
+def abstains(e: Evidence, dense: float, fused: float, coverage: float, terms: float) -> bool:
     """`Saige.weak_evidence` with these thresholds, on recorded signals."""
     if e.abstained_anyway:
         return True

@@ -30,6 +30,10 @@ class BM25Index:
         self._last: tuple[tuple[str, ...], Sequence[float], list[int]] | None = None
         self._df: dict[str, int] | None = None
         self._params = (k1, b)
+        # The idf of the corpus's rarest term (0 for an empty index); idf does not depend on k1 or b.
+        self.max_idf: float = (
+            float(max(self._bm25.idf.values())) if self._bm25 is not None and self._bm25.idf else 0.0
+        )
 
     @property
     def params(self) -> tuple[float, float]:
@@ -55,13 +59,6 @@ class BM25Index:
         if self._bm25 is None or term not in self.vocabulary:
             return 0.0
         return float(self._bm25.idf.get(term, 0.0))
-
-    @property
-    def max_idf(self) -> float:
-        """The idf of the corpus's rarest term (0 for an empty index)."""
-        if self._bm25 is None or not self._bm25.idf:
-            return 0.0
-        return float(max(self._bm25.idf.values()))
 
     def document_share(self, term: str) -> float:
         """The share of chunks that contain a stemmed term (0.0 for an empty index)."""

@@ -165,21 +165,23 @@ def counterpart_stage_answer(asked: Chunk, staged: Chunk, documents: Mapping[str
 
 def locate_answer(chunk: Chunk, documents: Mapping[str, Document]) -> Composed:
     """ "**Monitor your system's inputs** is on p. 19 of ...": where the section is, cited to its opening."""
-    quote = _opening(chunk)
-    citation = make_citation(1, chunk, quote, documents.get(chunk.doc_id))
     guideline = markdown_text(chunk.section)
     path = markdown_text(" › ".join(chunk.section_path))
     where = f"on {chunk.pages_label}" if chunk.pages_label else "(the document numbers no pages)"
     lead = f"**{guideline}** is {where} of {_name(chunk, documents)}, under {path} [1]."
+    return _lead_and_opening(lead, chunk, documents)
+
+
+def _lead_and_opening(lead: str, chunk: Chunk, documents: Mapping[str, Document]) -> Composed:
+    """A direct answer about one section: `lead`, then the section's opening sentence as its one point [1]."""
+    quote = _opening(chunk)
+    citation = make_citation(1, chunk, quote, documents.get(chunk.doc_id))
     point = _point(1, chunk, quote)
     return Composed(lead + "\n\n" + f"- {markdown_text(point.text)} [1]", [citation], [point])
 
 
 def stage_answer(chunk: Chunk, documents: Mapping[str, Document]) -> Composed:
     """ "That is in the Secure deployment stage: ..." cited to the section's opening sentence."""
-    quote = _opening(chunk)
-    document = documents.get(chunk.doc_id)
-    citation = make_citation(1, chunk, quote, document)
     name = _name(chunk, documents)
     guideline = markdown_text(chunk.section)
     pages = f", {chunk.pages_label}" if chunk.pages_label else ""
@@ -198,6 +200,4 @@ def stage_answer(chunk: Chunk, documents: Mapping[str, Document]) -> Composed:
             f"**{guideline}** is a section of {name}{part}{pages} [1]; that document does not sort its guidance "
             "into the lifecycle stages."
         )
-    point = _point(1, chunk, quote)
-    text = lead + "\n\n" + f"- {markdown_text(point.text)} [1]"
-    return Composed(text, [citation], [point])
+    return _lead_and_opening(lead, chunk, documents)

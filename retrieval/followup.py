@@ -273,6 +273,7 @@ def plan_followup(
     topic = previous_plan.topic or topic_of(previous_plan.query, drop_stage=True)
 
     new_words = _new_topic(question)
+    named_here = sorted(names(question)) if names is not None else []  # the documents the question names
     ordinal = _ordinal(question)
     said = set(words(question))
     leans = bool(_CUE_RE.match(question) or _ANAPHOR_RE.search(question) or ordinal is not None)
@@ -310,15 +311,19 @@ def plan_followup(
     kinds = KIND_WORDS if said & ID_WORDS else frozenset()
     linked_only = [w for w in new_words if w not in CONTROL_QUESTION | LINK_WORDS | kinds]
     if short and asks_control and target is not None and not own_topic(linked_only, name_terms | doc_terms):
-        named = sorted(names(question)) if names is not None else []
         return FollowupPlan(
-            kind="control", query=focus(target), target=target, previous=sections, topic=topic, docs=named
+            kind="control",
+            query=focus(target),
+            target=target,
+            previous=sections,
+            topic=topic,
+            docs=named_here,
         )
     if short and not new_words and asks_stage and target is not None:
         return FollowupPlan(kind="stage", query=focus(target), target=target, previous=sections, topic=topic)
     asks_place = bool(said & PAGE_QUESTION) or ("where" in said and leans)
-    elsewhere = names is not None and bool(names(question))  # "Where is that in the CSA guidelines?"
-    if short and not new_words and asks_place and target is not None and not elsewhere:
+    # not "Where is that in the CSA guidelines?": that names another document
+    if short and not new_words and asks_place and target is not None and not named_here:
         return FollowupPlan(kind="locate", query=focus(target), target=target, previous=sections, topic=topic)
     stage = named_stage(question)
     if short and stage is not None and leans and _audience(question) is None:
@@ -361,13 +366,12 @@ def plan_followup(
         # The search is kept to the documents named (all of a family: "NIST" names four), so the query is
         # the topic alone, without document names.
         about = topic_of(_unnumbered(switch.section), drop_stage=True)
-        named = sorted(names(question)) if names is not None else []
         naming = frozenset(tokenize(question)) & (name_terms | doc_terms)
         query = _distinct(f"{topic} {about}")
         query = document_words_dropped(query, doc_terms | naming) or query
         query = llm_rewrite(question, prior + ([reply] if reply else []), rewriter) or query
         return FollowupPlan(
-            kind="rewrite", query=query, previous=sections, topic=topic, like=switch, docs=named
+            kind="rewrite", query=query, previous=sections, topic=topic, like=switch, docs=named_here
         )
     if short and not new_words and (leans or ordinal is not None) and not asks_stage:
         if target is not None:
@@ -381,7 +385,7 @@ def plan_followup(
     # A follow-up that names documents and brings no topic of its own ("Does NIST cover it too?") is
     # answered from those documents. Their names stay in the query: a name may be a topic word there too
     # ("taxonomy").
-    named = sorted(names(question)) if names is not None and kind == "rewrite" and short else []
+    named = named_here if kind == "rewrite" and short else []
     if own_topic(new_words, name_terms | doc_terms):
         named = []
     return FollowupPlan(

@@ -78,6 +78,7 @@ DOC_ALIASES: dict[str, tuple[str, ...]] = {
 # "ML" is how the documents themselves abbreviate machine learning ("NIST Adversarial ML taxonomy"): a question
 # that says "the NCSC ML principles" names the machine learning principles.
 _ABBREVIATION = re.compile(r"(?<![a-z0-9])ml(?![a-z0-9])")
+_ABBREVIATION_ANY_CASE = re.compile(_ABBREVIATION.pattern, re.I)
 
 
 def _alias_pattern(phrase: str) -> re.Pattern[str]:
@@ -102,6 +103,10 @@ class DocumentNamer:
             for phrase in _aliases_for(d):
                 by_phrase.setdefault(phrase, set()).add(d.id)
         self._phrases = [(_alias_pattern(p), frozenset(ids)) for p, ids in by_phrase.items()]
+        # The same phrases in any case, longest first, to take out of a question as typed (`unnamed`).
+        self._any_case = [
+            re.compile(p.pattern, re.I) for p, _ in sorted(self._phrases, key=lambda x: -len(x[0].pattern))
+        ]
         # Terms that only name a document (not a topic): "nist", "singapor", "rmf", "asd"...
         self.name_terms: frozenset[str] = frozenset(
             t for p in by_phrase for t in tokenize(p) if t not in {"ai", "secur", "guidelin", "system"}
@@ -119,14 +124,11 @@ class DocumentNamer:
         the words left to search the passages for. A document's name matches its own front matter and
         boilerplate ("NIST promotes U.S. innovation..."), and the documents named are preferred anyway
         (`named_doc_boost`)."""
-        text = re.sub(
-            _ABBREVIATION.pattern,
-            "machine learning",
-            " ".join(question.replace("\u2019", "'").split()),
-            flags=re.I,
+        text = _ABBREVIATION_ANY_CASE.sub(
+            "machine learning", " ".join(question.replace("\u2019", "'").split())
         )
-        for pattern, _ in sorted(self._phrases, key=lambda p: -len(p[0].pattern)):
-            text = re.sub(pattern.pattern, " ", text, flags=re.I)
+        for pattern in self._any_case:
+            text = pattern.sub(" ", text)
         return text
 
 
